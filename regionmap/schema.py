@@ -1,0 +1,202 @@
+"""The layer metadata model (one ``layers/<id>.yaml`` file) and its JSON Schema.
+
+Field names follow datasette metadata (``license``, ``license_url``), Frictionless Data
+Package (``sources`` with ``title`` and ``path``/``url``) and STAC (``providers``, time
+properties). Everything here is plain text: titles, descriptions and citations are escaped
+wherever they are shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+KEY_PATTERN = r"^[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*$"
+ISO_DATE_PATTERN = r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$"
+ISO3_PATTERN = r"^[A-Z]{3}$"
+SPDX_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.+-]*$"
+PLACEHOLDER_LICENSES = {"na", "n/a", "none", "unknown", "tbd", "todo", "?", "-"}
+ALLOWED_URL_SCHEMES = ("http", "https")
+
+
+def check_http_url(value: str) -> str:
+    """Accept only absolute http(s) URLs with a host; anything else is rejected."""
+    parts = urlsplit(value.strip())
+    if parts.scheme.lower() not in ALLOWED_URL_SCHEMES or not parts.netloc:
+        raise ValueError(
+            f"{value!r} is not an http(s) link; use an absolute URL that starts with "
+            "https:// (javascript:, data:, relative and other links are never shown)"
+        )
+    if any(ch.isspace() or ord(ch) < 32 for ch in value.strip()):
+        raise ValueError(f"{value!r} contains spaces or control characters; percent-encode them")
+    return value.strip()
+
+
+def _date_to_text(value: Any) -> Any:
+    """YAML turns 2024-04-01 into a date; keep dates as ISO text."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int) and 1000 <= value <= 9999:
+        return str(value)
+    return value
+
+
+def _check_license(value: str) -> str:
+    """Reject placeholder licences such as "NA" (geodatasets has 54 of them)."""
+    if value.strip().lower() in PLACEHOLDER_LICENSES:
+        raise ValueError(
+            f"{value!r} is a placeholder, not a licence; give an SPDX id such as "
+            '"CC0-1.0", "PDDL-1.0" or "CC-BY-4.0", or "other" with a license_url'
+        )
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(check_http_url)]
+IsoDate = Annotated[
+    str,
+    BeforeValidator(_date_to_text),
+    Field(pattern=ISO_DATE_PATTERN, description="ISO 8601 date: YYYY-MM-DD, YYYY-MM or YYYY"),
+]
+Key = Annotated[str, Field(pattern=KEY_PATTERN, max_length=80)]
+Iso3 = Annotated[str, Field(pattern=ISO3_PATTERN, description="ISO 3166-1 alpha-3 code")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Source(_Model):
+    """One bibliography entry. Features cite it by ``key`` in their ``sources`` list."""
+
+    key: Key
+    title: str = Field(min_length=1)
+    publisher: str = Field(min_length=1)
+    url: HttpUrl
+    published: IsoDate | None = None
+    accessed: IsoDate
+
+
+class Agreement(_Model):
+    """A publicly declared agreement that basing sites fall under."""
+
+    key: Key
+    name: str = Field(min_length=1)
+    parties: list[Iso3] = Field(min_length=2)
+    signed: IsoDate
+    status: Literal["in force", "ended"]
+    ended: IsoDate | None = None
+    sources: list[Key] = Field(min_length=1)
+
+
+class PopupField(_Model):
+    """A feature property shown in the popup and the table, with its label."""
+
+    field: str = Field(min_length=1)
+    label: str = Field(min_length=1)
+
+
+class Style(_Model):
+    """How the layer is drawn, on the interactive map and in figures."""
+
+    color: str = Field(default="#3366cc", pattern=r"^#[0-9a-fA-F]{6}$")
+    fill_color: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
+    fill_opacity: float = Field(default=0.4, ge=0, le=1)
+    weight: float = Field(default=1.5, ge=0, le=20)
+    radius: float = Field(default=6, ge=1, le=30)
+    marker: Literal["circle", "square", "triangle", "diamond"] = "circle"
+
+
+class TimeFields(_Model):
+    """Which feature properties hold a date, or the start and end of a date range."""
+
+    start: str = Field(min_length=1)
+    end: str | None = None
+
+
+class LayerMeta(_Model):
+    """The metadata of one layer: ``layers/<id>.yaml``.
+
+    Examples
+    --------
+    >>> meta = LayerMeta.model_validate({
+    ...     "id": "rivers", "title": "Rivers", "license": "CC0-1.0",
+    ...     "data": "../data/rivers.geojson",
+    ...     "sources": [{"key": "ne", "title": "Natural Earth", "publisher": "NACIS",
+    ...                  "url": "https://www.naturalearthdata.com/", "accessed": "2026-11-25"}],
+    ... })
+    >>> meta.group
+    'Other'
+    """
+
+    id: str = Field(pattern=ID_PATTERN, max_length=64)
+    title: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    license: Annotated[str, AfterValidator(_check_license)] = Field(pattern=SPDX_PATTERN)
+    license_url: HttpUrl | None = None
+    attribution: str | None = Field(
+        default=None, description="Plain-text credit shown on the map and on every export"
+    )
+    data: str = Field(min_length=1, description="GeoJSON file, relative to this metadata file")
+    resolutions: dict[Literal["110m", "50m", "10m"], str] = Field(
+        default_factory=dict,
+        description="Alternative files by Natural Earth scale, chosen by the view's extent",
+    )
+    sources: list[Source] = Field(min_length=1)
+    agreements: list[Agreement] = Field(default_factory=list)
+    style: Style = Field(default_factory=Style)
+    popup: list[PopupField] = Field(default_factory=list)
+    time: TimeFields | None = None
+    group: str = "Other"
+    default_visible: bool = True
+    geometry_type: str | None = None
+    feature_count: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _check_keys(self) -> LayerMeta:
+        if self.license.lower() == "other" and not self.license_url:
+            raise ValueError('license "other" needs a license_url that says what the terms are')
+        keys = [s.key for s in self.sources]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"source keys must be unique; repeated: {', '.join(dupes)}")
+        for agreement in self.agreements:
+            unknown = [k for k in agreement.sources if k not in keys]
+            if unknown:
+                raise ValueError(
+                    f"agreement {agreement.key!r} cites unknown source key(s) "
+                    f"{', '.join(unknown)}; add them to 'sources'"
+                )
+        return self
+
+    def source_map(self) -> dict[str, Source]:
+        """Bibliography entries by key."""
+        return {s.key: s for s in self.sources}
+
+    def agreement_map(self) -> dict[str, Agreement]:
+        """Agreements by key."""
+        return {a.key: a for a in self.agreements}
+
+
+def layer_json_schema() -> dict[str, Any]:
+    """The JSON Schema of ``layers/<id>.yaml``, for editors and ``layers/schema.json``."""
+    schema = LayerMeta.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "regionmap layer metadata"
+    return schema
+
+
+def is_kebab_id(value: str) -> bool:
+    """True for a valid layer id such as ``test-ranges``."""
+    return bool(re.fullmatch(ID_PATTERN, value)) and len(value) <= 64
