@@ -273,7 +273,3 @@ def regions_command() -> None:
         west, south, east, north = region.bbox
         click.echo(f"{region.name:30} {region.title:36} [{west}, {south}, {east}, {north}]")
 
-
-def main() -> None:
-    """Entry point for ``python -m regionmap``."""
-    cli()
