@@ -1,4 +1,4 @@
-"""The ``regionmap`` command line: list, validate and add layers; list regions.
+"""The ``regionmap`` command line: list, validate and add layers; list regions; export views.
 
 Exit codes: 0 ok, 1 invalid input (a problem in a file or a refused write), 2 usage error.
 Errors are one clear message each, never a traceback.
@@ -6,7 +6,9 @@ Errors are one clear message each, never a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +18,16 @@ import click
 
 from regionmap import __version__
 from regionmap.catalog import CATALOG_ENV, Catalog, load_entry, load_meta
+from regionmap.export import (
+    DEFAULT_DPI,
+    DEFAULT_WIDTH_IN,
+    DPI_RANGE,
+    FORMATS,
+    WIDTH_RANGE,
+    ExportUsageError,
+    export_view,
+)
+from regionmap.filters import Filters
 from regionmap.geojson import Limits
 from regionmap.problems import CatalogError, InvalidLayerError, Problem
 from regionmap.regions import load_regions
@@ -223,8 +235,8 @@ def add_command(
     size = os.path.getsize(file)
     try:
         if size >= PROGRESS_BYTES:
-            with click.progressbar(length=size, label=f"Checking {file.name}", file=None) as bar:
-                # Progress is counted in features; scale to bytes for a steady bar.
+            # Reading the JSON comes first (about a third of the time), then the features.
+            with click.progressbar(length=100, label=f"Checking {file.name}") as bar:
                 result = add_layer(
                     catalog,
                     file,
@@ -232,7 +244,7 @@ def add_command(
                     force=force,
                     fix=fix,
                     limits=limits,
-                    progress=_feature_progress(bar, size),
+                    progress=lambda done, total: bar.update(done * 100 // total - bar.pos),
                 )
         else:
             result = add_layer(catalog, file, new, force=force, fix=fix, limits=limits)
@@ -250,17 +262,6 @@ def add_command(
     )
 
 
-def _feature_progress(bar: Any, size: int) -> Callable[[int], None]:
-    """A progress callback that advances a byte-sized bar by features."""
-    state = {"seen": 0}
-
-    def advance(count: int) -> None:
-        state["seen"] += count
-        bar.update(min(size // 1000 * count, size - bar.pos))
-
-    return advance
-
-
 @cli.command(name="regions")
 def regions_command() -> None:
     """List the region presets: name, title and bounding box.
@@ -273,3 +274,180 @@ def regions_command() -> None:
         west, south, east, north = region.bbox
         click.echo(f"{region.name:30} {region.title:36} [{west}, {south}, {east}, {north}]")
 
+
+ISO3 = re.compile(r"^[A-Z]{3}$")
+YEARS = re.compile(r"^(\d{1,4})(?:-(\d{1,4}))?$")
+SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    """Values of a repeatable option that may also be comma-separated, without repeats."""
+    items = (item.strip() for value in values for item in value.split(","))
+    return list(dict.fromkeys(item for item in items if item))
+
+
+def _countries(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Upper-cased ISO 3166-1 alpha-3 codes; anything else is a usage error."""
+    codes = [code.upper() for code in _split(values)]
+    bad = [code for code in codes if not ISO3.match(code)]
+    if bad:
+        raise click.BadParameter(
+            f"{', '.join(map(repr, bad))} is not an ISO 3166-1 alpha-3 code such as JPN",
+            param_hint="'--country'",
+        )
+    return tuple(codes)
+
+
+def _years(value: str | None) -> tuple[int, int] | None:
+    """``FROM-TO`` (or one year) as an inclusive range."""
+    if not value:
+        return None
+    match = YEARS.match(value.strip())
+    low, high = (int(match.group(1)), int(match.group(2) or match.group(1))) if match else (1, 0)
+    if low > high:
+        raise click.BadParameter(
+            f"{value!r} is not a year range; write FROM-TO with FROM <= TO, e.g. 1990-2020",
+            param_hint="'--years'",
+        )
+    return low, high
+
+
+def _export_format(fmt: str | None, out: Path) -> str:
+    """The format given, or the one the output file's suffix names."""
+    if fmt:
+        return fmt.lower()
+    if out.suffix.lower() in SUFFIXES:
+        return SUFFIXES[out.suffix.lower()]
+    raise click.UsageError(
+        f"cannot tell the format from {out.name!r}; give --format "
+        f"{'|'.join(FORMATS)} or an --out name ending in .png, .svg, .pdf or .html"
+    )
+
+
+@cli.command(name="export")
+@click.option("--region", metavar="NAME", help="A region preset (see `regionmap regions`).")
+@click.option("--bbox", metavar="W,S,E,N", help="The view: west,south,east,north in degrees.")
+@click.option(
+    "--layers", "layer_ids", metavar="ID,ID", help="Layers to show (default: the default-visible)."
+)
+@click.option(
+    "--search", default="", metavar="TEXT", help="Only features whose name or note has TEXT."
+)
+@click.option(
+    "--country",
+    "countries",
+    multiple=True,
+    metavar="ISO3",
+    help="Only features in, hosted by or used by this country (repeat or comma-separate).",
+)
+@click.option(
+    "--agreement",
+    "agreements",
+    multiple=True,
+    metavar="KEY",
+    help="Only basing sites under this agreement (repeat or comma-separate).",
+)
+@click.option("--years", metavar="FROM-TO", help="Only features dated within these years.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS, case_sensitive=False),
+    help="File format (default: from the --out suffix).",
+)
+@click.option(
+    "--out",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write (replaced atomically).",
+)
+@click.option("--title", help="Figure title (default: the region and the layers shown).")
+@click.option(
+    "--dpi",
+    type=click.IntRange(*DPI_RANGE),
+    default=DEFAULT_DPI,
+    show_default=True,
+    help="PNG resolution.",
+)
+@click.option(
+    "--width-in",
+    type=click.FloatRange(*WIDTH_RANGE),
+    default=DEFAULT_WIDTH_IN,
+    show_default=True,
+    help="Figure width in inches; the height follows the view and the source list.",
+)
+@click.option(
+    "--labels/--no-labels",
+    default=None,
+    help="Label points with name and source numbers (default: when at most 40 points).",
+)
+@click.option(
+    "--date",
+    "export_date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Export date printed on the figure (default: today or $SOURCE_DATE_EPOCH).",
+)
+@catalog_option
+def export_command(
+    region: str | None,
+    bbox: str | None,
+    layer_ids: str | None,
+    search: str,
+    countries: tuple[str, ...],
+    agreements: tuple[str, ...],
+    years: str | None,
+    fmt: str | None,
+    out: Path,
+    title: str | None,
+    dpi: int,
+    width_in: float,
+    labels: bool | None,
+    export_date: dt.datetime | None,
+    catalog_dir: Path | None,
+) -> None:
+    """Export a view as a report figure (PNG, SVG, PDF) or a standalone HTML map.
+
+    The figure has a title, legend, scale bar, credits and the numbered sources of the
+    features in the frame (the numbers of the app's sources panel). The same inputs give
+    byte-identical SVG and PDF files.
+
+    \b
+    Example:
+        regionmap export --region japan --format pdf --out japan.pdf
+        regionmap export --bbox 124,33,131,43.5 --layers basing,countries \\
+            --country KOR --years 1950-2020 --out korea.png --dpi 200
+    """
+    if (region is None) == (bbox is None):
+        raise click.UsageError("give either --region NAME or --bbox W,S,E,N (exactly one)")
+    filters = Filters(
+        search=search.strip(),
+        countries=_countries(countries),
+        agreements=tuple(_split(agreements)),
+        years=_years(years),
+    )
+    try:
+        result = export_view(
+            Catalog(catalog_dir),
+            region=region,
+            bbox=bbox,
+            layers=_split((layer_ids,)) if layer_ids else None,
+            filters=filters,
+            fmt=_export_format(fmt, out),
+            out=out,
+            title=title,
+            dpi=dpi,
+            width_in=width_in,
+            labels=labels,
+            export_date=export_date.date() if export_date else None,
+        )
+    except ExportUsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    except (CatalogError, NotImplementedError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for warning in result.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    pages = f", {result.pages} pages" if result.pages > 1 else ""
+    click.echo(
+        f"Wrote {result.path} ({result.fmt}{pages}): {result.features} feature(s), "
+        f"{result.sources} source(s)."
+    )

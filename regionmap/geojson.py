@@ -13,7 +13,6 @@ coordinates rounded to ``DECIMALS`` places, properties kept exactly as they were
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 from collections import Counter
@@ -21,6 +20,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import mapping, shape
 
 from regionmap.problems import Problem, Severity
 
@@ -159,7 +162,7 @@ def read_geojson(
     fix: bool = False,
     limits: Limits | None = None,
     display_name: str | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ReadResult:
     """Read a GeoJSON file, check it against RFC 7946 and return it normalised.
 
@@ -175,7 +178,7 @@ def read_geojson(
     display_name : str, optional
         How to name the file in messages (defaults to ``path``).
     progress : callable, optional
-        Called with the number of features processed since the last call.
+        Called now and then with (features checked, features in the file).
 
     Returns
     -------
@@ -208,8 +211,12 @@ def read_geojson(
         return result
     text = _decode(Path(path).read_bytes(), report)
     doc = _parse(text, report, limits) if text is not None else _NOTHING
+    # Booleans can only come from JSON true/false; without them the fast path skips a scan.
+    may_have_bools = text is not None and ("true" in text or "false" in text)
+    del text  # the parsed document is all we need; free the text of a large file
     if doc is not _NOTHING:
         checker = _Checker(report, fix=fix, limits=limits, progress=progress)
+        checker.may_have_bools = may_have_bools
         result.collection = checker.check_document(doc)
         result.geometry_types = checker.geometry_types
         result.vertex_count = checker.vertices
@@ -316,7 +323,7 @@ class _Checker:
         *,
         fix: bool,
         limits: Limits,
-        progress: Callable[[int], None] | None,
+        progress: Callable[[int, int], None] | None,
     ) -> None:
         self.report = report
         self.fix = fix
@@ -327,7 +334,10 @@ class _Checker:
         self.transform: Callable[[float, float], tuple[float, float]] | None = None
         self.feature: int | None = None
         self.feature_id: str | None = None
-        self.clamped: list[tuple[int | None, float]] = []
+        self.clamped_count = 0
+        self.clamped_worst = 0.0
+        self.clamped_first: int | None = None
+        self.may_have_bools = True
         self.rewound: list[int | None] = []
         self.split: list[int | None] = []
 
@@ -415,6 +425,7 @@ class _Checker:
             self.feature = index
             self.feature_id = _feature_label(feature)
             clean = self._check_feature(feature)
+            features[index] = None  # free the raw feature: one copy of the data at a time
             if clean is not None:
                 fid = clean.get("id")
                 if fid is not None:
@@ -435,9 +446,9 @@ class _Checker:
                 )
                 break
             if self.progress is not None and index % 1000 == 999:
-                self.progress(1000)
+                self.progress(index + 1, len(features))
         if self.progress is not None:
-            self.progress(len(features) % 1000)
+            self.progress(len(features), len(features))
         self.feature = self.feature_id = None
         return out
 
@@ -622,8 +633,12 @@ class _Checker:
             return None
         return {"type": "GeometryCollection", "geometries": clean}
 
-    def _coords(self, value: Any, depth: int, kind: str) -> list[Any] | None:
-        """Check nesting and positions; return the transformed, clamped copy."""
+    def _coords(self, value: Any, depth: int, kind: str) -> Any:
+        """Check nesting and positions; return the transformed, clamped copy.
+
+        A list of positions comes back as a float array of shape (n, 2 or 3); deeper
+        nesting as lists of such arrays; a single position as a list.
+        """
         if depth == 1:
             return self._position(value, kind)
         if not isinstance(value, list) or (value and not isinstance(value[0], list)):
@@ -634,6 +649,8 @@ class _Checker:
                 f"Give {kind} coordinates as {_shape_hint(kind)}.",
             )
             return None
+        if depth == 2:
+            return self._positions(value, kind)
         out = []
         for item in value:
             clean = self._coords(item, depth - 1, kind)
@@ -641,6 +658,61 @@ class _Checker:
                 return None
             out.append(clean)
         return out
+
+    def _positions(self, value: list[Any], kind: str) -> np.ndarray | None:
+        """A list of positions as an array: vectorised when clean, one by one otherwise."""
+        fast = self._fast_positions(value)
+        if fast is not None:
+            return fast
+        out = []
+        for item in value:
+            position = self._position(item, kind)
+            if position is None:
+                return None
+            out.append(position)
+        if len({len(p) for p in out}) > 1:
+            self.add(
+                "position",
+                f"has a {kind} whose positions mix {sorted({len(p) for p in out})} values.",
+                "Give every position of a geometry the same number of values.",
+            )
+            return None
+        return np.asarray(out, dtype=float)
+
+    def _fast_positions(self, value: list[Any]) -> np.ndarray | None:
+        """The vectorised path for clean data; None sends the list down the slow path."""
+        try:
+            arr = np.asarray(value)
+        except (ValueError, TypeError):  # ragged or odd: the slow path says what is wrong
+            return None
+        if arr.ndim != 2 or arr.shape[1] not in (2, 3) or arr.dtype.kind not in "if":
+            return None
+        if self.may_have_bools and any(type(v) is bool for pos in value for v in pos):
+            return None
+        arr = arr.astype(float)
+        if not np.isfinite(arr).all():
+            return None
+        if self.transform is not None:
+            arr[:, 0], arr[:, 1] = self.transform(arr[:, 0], arr[:, 1])
+        excess = np.maximum(np.abs(arr[:, 0]) - 180.0, np.abs(arr[:, 1]) - 90.0)
+        if excess.max() > RANGE_TOLERANCE:  # the slow path reports it, with the original
+            return None
+        over = excess > 0
+        if over.any():
+            worst = float(np.max(np.abs(arr[over, :2]).max(axis=1)))
+            self._note_clamped(int(over.sum()), worst)
+            np.clip(arr[:, 0], -180.0, 180.0, out=arr[:, 0])
+            np.clip(arr[:, 1], -90.0, 90.0, out=arr[:, 1])
+        arr[:, :2] = np.round(arr[:, :2], DECIMALS)
+        self.vertices += len(arr)
+        return arr
+
+    def _note_clamped(self, count: int, worst: float) -> None:
+        """Remember positions clamped to the valid range, for one summary warning."""
+        if not self.clamped_count:
+            self.clamped_first = self.feature
+        self.clamped_count += count
+        self.clamped_worst = max(self.clamped_worst, worst)
 
     def _position(self, value: Any, kind: str) -> list[float] | None:
         if not isinstance(value, list):
@@ -692,7 +764,7 @@ class _Checker:
         if excess <= 0:
             return x, y
         if excess <= RANGE_TOLERANCE:
-            self.clamped.append((self.feature, max(abs(x), abs(y))))
+            self._note_clamped(1, max(abs(x), abs(y)))
             return max(-180.0, min(180.0, x)), max(-90.0, min(90.0, y))
         if abs(x) > PROJECTED_THRESHOLD or abs(y) > PROJECTED_THRESHOLD:
             self.add(
@@ -732,9 +804,9 @@ class _Checker:
                         "Add positions or remove the line.",
                     )
                     return None
-            return {"type": kind, "coordinates": geometry}
+            return {"type": kind, "coordinates": _to_lists(geometry)}
         if kind not in ("Polygon", "MultiPolygon"):
-            return {"type": kind, "coordinates": geometry}
+            return {"type": kind, "coordinates": _to_lists(geometry)}
         polygons = [geometry] if kind == "Polygon" else geometry
         for rings in polygons:
             if not rings:
@@ -753,11 +825,12 @@ class _Checker:
                         "Add positions, or remove the degenerate ring.",
                     )
                     return None
-                if ring[0] != ring[-1]:
+                if not np.array_equal(ring[0], ring[-1]):
                     self.add(
                         "ring-not-closed",
                         f"has a ring that is not closed: it starts at "
-                        f"{_json_preview(ring[0])} and ends at {_json_preview(ring[-1])}.",
+                        f"{_json_preview(ring[0].tolist())} and ends at "
+                        f"{_json_preview(ring[-1].tolist())}.",
                         "Repeat the first position of the ring at its end.",
                     )
                     return None
@@ -765,21 +838,23 @@ class _Checker:
             return None
         if any([_rewind(rings) for rings in polygons]):  # a list: rewind every part
             self.rewound.append(self.feature)
-        result: dict[str, Any] = {"type": kind, "coordinates": geometry}
         if any(_crosses_antimeridian(rings[0]) for rings in polygons):
-            result = _split_antimeridian(result)
             self.split.append(self.feature)
-        return self._check_validity(result)
+            geometry_dict = {"type": kind, "coordinates": _to_lists(geometry)}
+            return self._check_validity(_split_antimeridian(geometry_dict))
+        shp = shapely.MultiPolygon([_polygon(rings) for rings in polygons])
+        if kind == "Polygon":
+            shp = shp.geoms[0]
+        if shapely.is_valid(shp):
+            return {"type": kind, "coordinates": _to_lists(geometry)}
+        return self._check_validity({"type": kind, "coordinates": _to_lists(geometry)}, shp)
 
     def report_ok_so_far(self) -> bool:
         """True if this feature has no error yet (geometry checks need a sound structure)."""
         return self.feature not in self.report.error_features
 
-    def _check_validity(self, geometry: dict[str, Any]) -> dict[str, Any] | None:
-        import shapely
-        from shapely.geometry import mapping, shape
-
-        shp = shape(geometry)
+    def _check_validity(self, geometry: dict[str, Any], shp: Any = None) -> dict[str, Any] | None:
+        shp = shape(geometry) if shp is None else shp
         if shapely.is_valid(shp):
             return geometry
         reason = shapely.is_valid_reason(shp)
@@ -904,12 +979,12 @@ class _Checker:
 
     def _summarise(self) -> None:
         self.feature = self.feature_id = None
-        if self.clamped:
-            worst = max(v for _, v in self.clamped)
+        if self.clamped_count:
+            worst = self.clamped_worst
             self.add(
                 "coordinate-clamped",
-                f"has {len(self.clamped)} position(s) slightly beyond ±180/±90 (furthest "
-                f"{worst!r}, first in feature {self.clamped[0][0]}); clamped to the limit. "
+                f"has {self.clamped_count} position(s) slightly beyond ±180/±90 (furthest "
+                f"{worst!r}, first in feature {self.clamped_first}); clamped to the limit. "
                 f"Up to {RANGE_TOLERANCE}° is treated as rounding noise.",
                 "Nothing to do; re-export the data with the limits respected to avoid this.",
                 "warning",
@@ -946,31 +1021,43 @@ def _transformer(name: str) -> Callable[[float, float], tuple[float, float]] | N
     return transformer.transform
 
 
-def _ring_area2(ring: list[list[float]]) -> float:
+def _ring_area2(ring: np.ndarray) -> float:
     """Twice the signed area of a ring (positive when counter-clockwise)."""
-    total = 0.0
-    for (x1, y1, *_), (x2, y2, *_) in itertools.pairwise(ring):
-        total += x1 * y2 - x2 * y1
-    return total
+    x, y = ring[:, 0], ring[:, 1]
+    return float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]))
 
 
-def _rewind(rings: list[list[list[float]]]) -> bool:
+def _rewind(rings: list[np.ndarray]) -> bool:
     """Make the exterior ring counter-clockwise and holes clockwise; True if changed."""
     changed = False
     for index, ring in enumerate(rings):
         area = _ring_area2(ring)
         if (index == 0 and area < 0) or (index > 0 and area > 0):
-            ring.reverse()
+            rings[index] = ring[::-1]
             changed = True
     return changed
 
 
-def _crosses_antimeridian(ring: list[list[float]]) -> bool:
+def _crosses_antimeridian(ring: np.ndarray) -> bool:
     """True if an edge jumps across ±180 (edges along the ±180 seam itself don't count)."""
-    for (x1, *_), (x2, *_) in itertools.pairwise(ring):
-        if abs(x2 - x1) > 180 and abs(x1) != 180 and abs(x2) != 180:
-            return True
-    return False
+    x = ring[:, 0]
+    jumps = np.abs(np.diff(x)) > 180
+    on_seam = (np.abs(x[:-1]) == 180) | (np.abs(x[1:]) == 180)
+    return bool((jumps & ~on_seam).any())
+
+
+def _polygon(rings: list[np.ndarray]) -> Any:
+    """A shapely polygon from ring arrays (only x and y matter for validity)."""
+    return shapely.Polygon(rings[0][:, :2], [ring[:, :2] for ring in rings[1:]])
+
+
+def _to_lists(value: Any) -> Any:
+    """Arrays (and lists of them) back to JSON lists."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if value and isinstance(value, list) and not isinstance(value[0], int | float):
+        return [_to_lists(v) for v in value]
+    return value
 
 
 def _split_antimeridian(geometry: dict[str, Any]) -> dict[str, Any]:
