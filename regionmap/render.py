@@ -1,0 +1,270 @@
+"""Turn layers into an offline folium map: the map of the app and of the HTML export.
+
+Every layer becomes one ``folium.FeatureGroup`` (named after the layer, listed in the layer
+control) holding one ``folium.GeoJson``: polygons and lines fitted to the view
+(:func:`regionmap.clip.fit_to_view`), points drawn as ``folium.CircleMarker`` s. The GeoJSON
+handed to folium is a dict built here whose only properties are the popup and tooltip HTML,
+both made of escaped text (:mod:`regionmap.popups`), and the key of the popup's source list;
+raw layer strings never reach folium, Jinja or the page. A small, fixed ``onEachFeature``
+function binds them with Leaflet's ``bindPopup``/``bindTooltip``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import folium
+from branca.element import MacroElement
+from folium.template import Template
+from folium.utilities import JsCode
+
+from regionmap.basemaps import tile_layer
+from regionmap.catalog import Layer
+from regionmap.citations import Bibliography
+from regionmap.clip import cut_out, fit_to_view, view_window
+from regionmap.offline import OfflineMap
+from regionmap.popups import (
+    POPUP_CSS,
+    citation_numbers,
+    feature_name,
+    feature_refs,
+    popup_body_html,
+    sources_html,
+    tooltip_html,
+)
+from regionmap.safe_html import escape_text
+from regionmap.view import WORLD, is_basemap
+
+__all__ = ["SEA_COLOUR", "build_map", "map_html"]
+
+BBox = tuple[float, float, float, float]
+Shown = list[tuple[Layer, list[dict[str, Any]]]]
+
+#: The plain sea colour behind the countries (the default, offline basemap).
+SEA_COLOUR = "#c9dcea"
+#: Above this many points the map draws on a canvas instead of SVG elements.
+CANVAS_POINTS = 2000
+_LINES = ("LineString", "MultiLineString")
+#: Fill opacity of basemap layers when an online tile basemap is underneath.
+_OVER_TILES_OPACITY = 0.1
+
+# Static JavaScript (no layer data): bind each feature's pre-escaped popup and tooltip. The
+# popup's source list is shared by every feature citing the same sources (rmSources, written
+# once per map by _SourceLists), which keeps the payload small.
+_BIND = JsCode(
+    """function (feature, layer) {
+  var p = feature.properties || {};
+  if (p.popup) {
+    layer.bindPopup(function () {
+      return '<div class="rm-popup">' + p.popup + (rmSources[p.sources] || "") + "</div>";
+    }, {maxWidth: 360});
+  }
+  if (p.tooltip) { layer.bindTooltip(p.tooltip, {sticky: true}); }
+}"""
+)
+
+
+class _SourceLists(MacroElement):
+    """The popups' source lists (escaped HTML by key), written once per map."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+var rmSources = {{ this.lists|tojson }};
+{% endmacro %}"""
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "RegionmapSources"
+        self.lists: dict[str, str] = {}
+
+    def key(self, numbers: list[int], bibliography: Bibliography) -> str:
+        """Register the source list of these citation numbers; return its key."""
+        key = ",".join(map(str, numbers))
+        if key not in self.lists:
+            cited = {c.number: c for c in bibliography.citations}
+            self.lists[key] = sources_html([cited[n] for n in numbers if n in cited])
+        return key
+
+
+def _style(layer: Layer, over_tiles: bool) -> dict[str, Any]:
+    """Leaflet path options from the layer's ``style``."""
+    assert layer.meta is not None
+    style = layer.meta.style
+    opacity = style.fill_opacity
+    if over_tiles and is_basemap(layer):
+        opacity = min(opacity, _OVER_TILES_OPACITY)
+    return {
+        "color": style.color,
+        "weight": style.weight,
+        "fill": True,
+        "fillColor": style.fill_color or style.color,
+        "fillOpacity": opacity,
+    }
+
+
+def _styler(layer: Layer, over_tiles: bool) -> Any:
+    """A folium style function: the layer's style, without fill for lines."""
+    filled = _style(layer, over_tiles)
+    line = {**filled, "fill": False}
+
+    def style(feature: dict[str, Any]) -> dict[str, Any]:
+        kind = (feature.get("geometry") or {}).get("type", "")
+        return line if kind in _LINES else filled
+
+    return style
+
+
+def _payload(
+    layer: Layer,
+    features: list[dict[str, Any]],
+    bibliography: Bibliography,
+    lists: _SourceLists,
+) -> dict[str, Any]:
+    """The FeatureCollection handed to folium: geometry plus escaped popup and tooltip."""
+    out = []
+    refs = feature_refs(layer, features)
+    for index, (feature, ref) in enumerate(zip(features, refs, strict=True)):
+        numbers = citation_numbers(bibliography, layer, feature)
+        out.append(
+            {
+                "type": "Feature",
+                "id": str(index),
+                "properties": {
+                    "popup": popup_body_html(layer, feature),
+                    "sources": lists.key(numbers, bibliography),
+                    "tooltip": tooltip_html(feature_name(feature), ref),
+                },
+                "geometry": feature["geometry"],
+            }
+        )
+    return {"type": "FeatureCollection", "features": out}
+
+
+def _geojson(
+    layer: Layer,
+    features: list[dict[str, Any]],
+    bibliography: Bibliography,
+    lists: _SourceLists,
+    *,
+    over_tiles: bool,
+) -> folium.GeoJson:
+    """One folium GeoJson for a layer's features (points as circle markers)."""
+    assert layer.meta is not None
+    attribution = layer.meta.attribution or f"{layer.meta.title} ({layer.meta.license})"
+    return folium.GeoJson(
+        _payload(layer, features, bibliography, lists),
+        style_function=_styler(layer, over_tiles),
+        marker=folium.CircleMarker(radius=layer.meta.style.radius),
+        on_each_feature=_BIND,
+        control=False,
+        attribution=escape_text(attribution),
+    )
+
+
+def _count_points(shown: Shown) -> int:
+    """How many point features the map will draw."""
+    return sum(
+        1
+        for _, features in shown
+        for f in features
+        if (f.get("geometry") or {}).get("type") in ("Point", "MultiPoint")
+    )
+
+
+def build_map(
+    shown: Shown,
+    *,
+    bbox: BBox,
+    bibliography: Bibliography,
+    basemap: str | None = None,
+    backdrops: dict[str, list[dict[str, Any]]] | None = None,
+) -> OfflineMap:
+    """Render layers into an offline folium map framed on ``bbox``.
+
+    Parameters
+    ----------
+    shown : list of (Layer, features)
+        The layers to draw, each with the features it shows (broken layers are skipped).
+        Basemap layers are drawn first, underneath the others.
+    bbox : (west, south, east, north)
+        The view; the map opens fitted to it and lines and polygons are clipped to it plus a
+        margin, simplified and rounded to what it can show.
+    bibliography : Bibliography
+        The numbering of the sources (:func:`regionmap.citations.number_sources` over
+        ``shown``); popups cite by these numbers.
+    basemap : str, optional
+        An online tile basemap from :func:`regionmap.basemaps.basemap_names`. Off by default:
+        the map then loads nothing from the network.
+    backdrops : dict, optional
+        Coarse features by layer id (e.g. the 1:110m countries) drawn around the view's
+        clipping window, so that panning away from a detailed view still shows land.
+
+    Returns
+    -------
+    OfflineMap
+        The map, with a layer control. Render it with :func:`map_html` or ``st_folium``.
+
+    Examples
+    --------
+    >>> from regionmap.catalog import Catalog
+    >>> from regionmap.citations import number_sources
+    >>> layer = Catalog().load("countries", resolution="110m")
+    >>> shown = [(layer, layer.features)]
+    >>> m = build_map(shown, bbox=(-180, -60, 180, 84), bibliography=number_sources(shown))
+    >>> from regionmap.offline import remote_asset_urls
+    >>> remote_asset_urls(map_html(m))
+    []
+    """
+    backdrops = backdrops or {}
+    west, south, east, north = bbox
+    # Start near the final view: Leaflet's SVG renderer misses paths at the edge of a view
+    # reached by fitBounds from a far-away start (seen in Chromium with the world start).
+    m = OfflineMap(
+        location=((south + north) / 2, (west + east) / 2),
+        tiles=None,
+        zoom_start=max(1, int(math.log2(720 / max(east - west, 0.5)))),
+        min_zoom=1,
+        zoom_snap=0.25,
+        control_scale=True,
+        prefer_canvas=_count_points(shown) > CANVAS_POINTS,
+    )
+    # "html .leaflet-container" outranks Leaflet's own ".leaflet-container" background.
+    css = (
+        f"html .leaflet-container{{background:{SEA_COLOUR}}}"
+        f"html .leaflet-control-attribution{{font-size:11px}}{POPUP_CSS}"
+    )
+    m.get_root().header.add_child(folium.Element(f"<style>{css}</style>"), name="regionmap_css")
+    lists = _SourceLists()
+    m.add_child(lists)
+    if basemap:
+        tile_layer(basemap).add_to(m)
+    window = view_window(bbox)
+    ordered = [s for s in shown if is_basemap(s[0])] + [s for s in shown if not is_basemap(s[0])]
+    for layer, features in ordered:
+        if layer.meta is None or not layer.ok:
+            continue
+        group = folium.FeatureGroup(name=escape_text(layer.meta.title), show=True)
+        backdrop = backdrops.get(layer.id)
+        parts = [fit_to_view(features, bbox)]
+        if backdrop:
+            parts.insert(0, cut_out(fit_to_view(backdrop, WORLD, margin=0), window))
+        for part in parts:
+            if part:  # an empty GeoJson has nothing to draw (and folium's styler needs one)
+                _geojson(layer, part, bibliography, lists, over_tiles=bool(basemap)).add_to(group)
+        group.add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    m.fit_bounds([[south, west], [north, east]])
+    return m
+
+
+def map_html(m: folium.Map) -> str:
+    """Return the map as one self-contained HTML page (for the standalone export).
+
+    Examples
+    --------
+    >>> map_html(OfflineMap()).startswith("<!DOCTYPE html>")
+    True
+    """
+    return m.get_root().render()

@@ -1,0 +1,274 @@
+"""The Streamlit explorer (app.py) under streamlit.testing.v1.AppTest."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from catalogs import payload_layer, point, source, write_layer
+from streamlit.testing.v1 import AppTest
+
+from regionmap.catalog import ROOT, Catalog
+from regionmap.offline import remote_asset_urls
+from regionmap.safe_html import escape_text
+
+APP = ROOT / "app.py"
+JAPAN_FIT = "[[24.0, 122.0], [46.0, 146.5]]"
+REMOTE = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.I)
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(str(APP), default_timeout=60)
+
+
+def map_args(at: AppTest, index: int = 0) -> dict:
+    """The JSON arguments of an st_folium component (0: the main map)."""
+    components = at.get("component_instance")
+    assert len(components) > index, "the map component is missing"
+    return json.loads(components[index].proto.json_args)
+
+
+def _tooltips(args: dict) -> set[str]:
+    """The feature names in the map's tooltips (escaped text as it is in the page)."""
+    found = re.findall(r'"tooltip": "(.*?)\\u003cspan hidden', args["script"])
+    return set(found)
+
+
+def _assert_offline(args: dict) -> None:
+    assert all(link.startswith("data:") for link in args["js_links"] + args["css_links"])
+    page = args["header"] + args["html"] + args["script"]
+    assert remote_asset_urls(args["header"] + args["html"]) == []
+    assert not REMOTE.search(page)
+
+
+@pytest.fixture
+def user_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A user catalog (REGIONMAP_CATALOG) with one small layer of three sites."""
+    folder = tmp_path / "user-catalog"
+    write_layer(
+        folder,
+        "sites",
+        [
+            point(
+                "kadena",
+                "Kadena Air Base",
+                127.768,
+                26.356,
+                country="JPN",
+                host="JPN",
+                user="USA",
+                since="1945",
+                note="Okinawa.",
+                sources=["s1"],
+            ),
+            point(
+                "yokosuka",
+                "Yokosuka",
+                139.67,
+                35.29,
+                country="JPN",
+                host="JPN",
+                user="USA",
+                since="1945",
+                note="Tokyo Bay.",
+            ),
+            point(
+                "ramstein",
+                "Ramstein Air Base",
+                7.6,
+                49.44,
+                country="DEU",
+                host="DEU",
+                user="USA",
+                since="1953",
+                note="Rhineland-Palatinate.",
+            ),
+        ],
+        title="Test sites",
+        sources=[source("s1", "Kadena source", "https://example.org/kadena")],
+        popup=[{"field": "host", "label": "Host"}, {"field": "user", "label": "User"}],
+        time={"start": "since"},
+        group="Declared presence",
+    )
+    monkeypatch.setenv("REGIONMAP_CATALOG", str(folder))
+    return folder
+
+
+def test_app_runs_offline():
+    at = _app().run()
+    assert not at.exception, at.exception
+    args = map_args(at)
+    _assert_offline(args)
+    assert "Countries (Natural Earth)" in args["script"]
+    assert args["returned_objects"] == ["last_object_clicked_tooltip"]
+    text = " ".join(m.value for m in at.caption) + " ".join(m.value for m in at.markdown)
+    assert "Boundaries: Natural Earth, de facto; depiction implies no endorsement." in text
+
+
+def test_toggling_each_layer_changes_the_map():
+    at = _app().run()
+    catalog_layers = [Catalog().load(i, resolution="110m") for i in Catalog().ids()]
+    toggled = 0
+    for layer in catalog_layers:
+        if not layer.ok:
+            continue
+        box = at.checkbox(key=f"layer:{layer.id}")
+        title = json.dumps(escape_text(layer.meta.title))
+        before = map_args(at)["script"]
+        if not box.value:
+            box.check().run()
+            assert title not in before and title in map_args(at)["script"], layer.id
+        else:
+            box.uncheck().run()
+            assert title in before and title not in map_args(at)["script"], layer.id
+        assert not at.exception
+        toggled += 1
+    assert toggled >= 1
+
+
+def test_region_and_fit_change_the_map(user_catalog):
+    at = _app().run()
+    world = map_args(at)["script"]
+    at.selectbox(key="region").set_value("japan").run()
+    japan = map_args(at)["script"]
+    assert JAPAN_FIT not in world and JAPAN_FIT in japan
+    assert at.query_params["region"] == "japan"
+    at.checkbox(key="fit").check().run()  # the sites span Okinawa to Germany
+    assert not at.exception
+    fitted = map_args(at)["script"]
+    assert JAPAN_FIT not in fitted and "fitBounds" in fitted
+    assert at.query_params["fit"] == "1"
+
+
+def test_filters_change_map_table_and_sources(user_catalog):
+    at = _app().run()
+    assert {"Kadena Air Base", "Yokosuka", "Ramstein Air Base"} <= _tooltips(map_args(at))
+    at.text_input(key="q").input("kadena").run()
+    names = _tooltips(map_args(at))
+    assert "Kadena Air Base" in names and "Yokosuka" not in names
+    table = at.dataframe[0].value
+    assert list(table[table["layer"] == "Test sites"]["name"]) == ["Kadena Air Base"]
+    assert "Kadena source" in " ".join(m.value for m in at.markdown)
+    assert at.query_params["q"] == "kadena"
+
+    at.text_input(key="q").input("").run()
+    at.multiselect(key="countries").select("DEU").run()
+    names = _tooltips(map_args(at))
+    assert "Ramstein Air Base" in names and "Kadena Air Base" not in names
+
+    at.multiselect(key="countries").unselect("DEU").run()
+    low, high = at.slider(key="years").min, at.slider(key="years").max
+    at.slider(key="years").set_range(1950, high).run()
+    names = _tooltips(map_args(at))
+    assert "Ramstein Air Base" in names and "Yokosuka" not in names
+    assert low <= 1945
+
+
+def test_broken_layer_is_reported_and_others_render(user_catalog):
+    (user_catalog / "layers" / "broken-meta.yaml").write_text("id: broken-meta\ntitle: [", "utf-8")
+    write_layer(user_catalog, "broken-data", [point("a", "A", 1, 1)])
+    (user_catalog / "data" / "broken-data.geojson").write_text('{"type": "Feature', "utf-8")
+    write_layer(user_catalog, "bad-coords", [point("b", "B", 200, 10)])
+    at = _app().run()
+    assert not at.exception, at.exception
+    problems = [e for e in at.expander if e.label.startswith("Layer problems")]
+    assert problems and "3 broken" in problems[0].label
+    text = " ".join(m.value for m in problems[0].markdown).replace("\\", "")
+    for layer_id in ("broken-meta", "broken-data", "bad-coords"):
+        assert layer_id in text
+    messages = " ".join(str(df.value.to_dict()) for df in problems[0].dataframe)
+    assert "coordinate-range" in messages and "yaml-syntax" in messages
+    args = map_args(at)
+    assert "Kadena Air Base" in _tooltips(args)
+    assert "Countries (Natural Earth)" in args["script"]
+
+
+def test_query_params_restore_state(user_catalog):
+    at = _app()
+    at.query_params.update(
+        {
+            "region": "japan",
+            "layers": "sites,countries",
+            "country": "JPN,XXXX",
+            "feature": "sites:kadena",
+            "unknown": "ignored",
+        }
+    )
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="region").value == "japan"
+    assert at.checkbox(key="layer:sites").value
+    assert at.checkbox(key="layer:countries").value
+    for other in Catalog().ids():
+        if other not in ("sites", "countries"):
+            assert not at.checkbox(key=f"layer:{other}").value
+    assert at.multiselect(key="countries").value == ["JPN"]
+    args = map_args(at)
+    assert JAPAN_FIT in args["script"]
+    assert _tooltips(args) >= {"Kadena Air Base", "Yokosuka"}
+    assert "Ramstein Air Base" not in _tooltips(args)
+    selected = " ".join(m.value for m in at.markdown)
+    assert "**Kadena Air Base** · Test sites" in selected
+    assert at.query_params["feature"] == "sites:kadena"
+
+
+def test_hostile_layer_through_st_folium(tmp_path, monkeypatch):
+    marker = tmp_path / "pwned"
+    payload_layer(tmp_path / "cat", marker)
+    monkeypatch.setenv("REGIONMAP_CATALOG", str(tmp_path / "cat"))
+    at = _app()
+    at.query_params["region"] = "japan"
+    at.run()
+    assert not at.exception, at.exception
+    args = map_args(at)
+    page = json.dumps(args)
+    assert not marker.exists()
+    assert "AAA49ZZZ" not in page and "LOOPLOOP" not in page
+    assert "<script>alert" not in args["script"] and "<svg onload" not in args["script"]
+    _assert_offline(args)
+
+
+def _geojson(*features: dict) -> bytes:
+    return json.dumps({"type": "FeatureCollection", "features": list(features)}).encode()
+
+
+def test_add_a_layer_from_the_browser(user_catalog):
+    at = _app().run()
+    at.file_uploader(key="upload").upload(
+        "my bases.geojson", _geojson(point("x", "Uploaded site", 140.1, 36.2))
+    ).run()
+    assert not at.exception, at.exception
+    assert any("No errors" in s.value for s in at.success)
+    assert len(at.get("component_instance")) == 2  # the main map and the preview
+    assert "Uploaded site" in _tooltips(map_args(at, 1))
+    form = at.text_input
+    values = {
+        "Layer id (kebab-case)": "my-bases",
+        "Title": "My bases",
+        "Licence (SPDX id, e.g. CC0-1.0)": "CC0-1.0",
+        "Source title": "Base list",
+        "Source URL (http or https)": "https://example.org/bases",
+    }
+    for widget in form:
+        if widget.label in values:
+            widget.input(values[widget.label])
+    at.button[-1].click().run()  # the form's submit button
+    assert not at.exception, at.exception
+    assert (user_catalog / "layers" / "my-bases.yaml").is_file()
+    assert any("Added layer" in s.value for s in at.success)
+    assert "Uploaded site" in _tooltips(map_args(at))
+
+
+def test_upload_problems_and_size_cap(user_catalog, monkeypatch):
+    monkeypatch.setenv("REGIONMAP_MAX_UPLOAD_MB", "1")
+    at = _app().run()
+    at.file_uploader(key="upload").upload("bad.geojson", _geojson(point("b", "B", 200, 10))).run()
+    assert any("error(s)" in e.value for e in at.error)
+    report = " ".join(str(df.value.to_dict()) for df in at.dataframe)
+    assert "coordinate-range" in report and "bad.geojson" in report
+    big = b" " * (1024 * 1024 + 10) + _geojson(point("c", "C", 1, 1))
+    at.file_uploader(key="upload").upload("big.geojson", big).run()
+    assert any("uploads are limited to 1 MB" in e.value for e in at.error)
+    assert not at.exception
