@@ -1,0 +1,123 @@
+"""The standalone HTML export: the app's offline folium map plus a note of what it shows.
+
+The map comes from :func:`regionmap.render.build_map`, as in the app: the same popups,
+citations and layer control, Leaflet and jQuery inlined. A panel in the corner holds the
+title, the export date and filters, the credits and the numbered source list (the numbers of
+the popups). Every layer string in it is escaped with :func:`regionmap.safe_html.escape_text`,
+which also keeps it inert when branca renders the page as a template.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from branca.element import Element
+
+from regionmap.offline import remote_asset_urls
+from regionmap.popups import citation_html
+from regionmap.safe_html import escape_text
+from regionmap.view import WORLD, is_basemap
+
+if TYPE_CHECKING:
+    from regionmap.catalog import Catalog
+    from regionmap.citations import Citation
+    from regionmap.export import Shown, ViewContents
+
+PANEL_STYLE = (
+    "position:absolute;left:54px;top:10px;z-index:1000;max-width:min(440px,70vw);"
+    "max-height:70vh;overflow:auto;background:rgba(255,255,255,0.95);padding:6px 10px;"
+    "border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,0.3);"
+    "font:12px/1.4 system-ui,sans-serif;color:#222"
+)
+
+
+def about_html(title: str, subtitle: str, credits: list[str], citations: list[Citation]) -> str:
+    """The corner panel: title and export note always shown, credits and sources on opening.
+
+    Examples
+    --------
+    >>> "&lt;b&gt;" in about_html("<b>", "Exported 2026-11-25", [], [])
+    True
+    """
+    lines = "".join(f'<div style="margin-top:2px">{escape_text(c)}</div>' for c in credits)
+    sources = "".join(citation_html(c) for c in citations) or "<div>No source cited.</div>"
+    return (
+        f'<details id="rm-about" style="{PANEL_STYLE}">'
+        f"<summary><b>{escape_text(title)}</b><br>{escape_text(subtitle)}</summary>"
+        f'<div style="color:#555;margin-top:4px">{lines}</div>'
+        f'<div style="margin-top:6px"><b>Sources</b>{sources}</div>'
+        "</details>"
+    )
+
+
+def html_layers(contents: ViewContents) -> Shown:
+    """The layers for the map: data features in the frame, basemaps whole (the map fits them)."""
+    return [
+        (layer, layer.features if is_basemap(layer) else features)
+        for layer, features in contents.visible
+    ]
+
+
+def backdrops(catalog: Catalog, contents: ViewContents) -> dict[str, list]:
+    """Coarse 1:110m basemaps around a detailed view, so that panning shows land (as the app)."""
+    from regionmap.clip import fit_to_view
+    from regionmap.export import load_layer
+
+    found: dict[str, list] = {}
+    for layer, _ in contents.visible:
+        meta = layer.meta
+        if (
+            is_basemap(layer)
+            and meta
+            and contents.resolution != "110m"
+            and "110m" in meta.resolutions
+        ):
+            coarse = load_layer(catalog, layer.id, "110m")
+            found[layer.id] = fit_to_view(coarse.features, WORLD)
+    return found
+
+
+def write_html(
+    catalog: Catalog,
+    contents: ViewContents,
+    *,
+    title: str,
+    subtitle: str,
+    credits: list[str],
+) -> str:
+    """Build the standalone HTML page of a view.
+
+    Parameters
+    ----------
+    catalog : Catalog
+        For the coarse backdrop of detailed views.
+    contents : ViewContents
+        From :func:`regionmap.export.collect_view`.
+    title, subtitle : str
+        Shown in the panel (and the page title).
+    credits : list of str
+        Credit lines shown in the panel.
+
+    Returns
+    -------
+    str
+        One self-contained page: no script, stylesheet or image is fetched from a network.
+    """
+    from regionmap.export import ExportError
+    from regionmap.render import build_map, map_html
+
+    m = build_map(
+        html_layers(contents),
+        bbox=contents.view.bbox,
+        bibliography=contents.bibliography,
+        backdrops=backdrops(catalog, contents),
+    )
+    root = m.get_root()
+    root.header.add_child(Element(f"<title>{escape_text(title)}</title>"), name="rm_title")
+    about = about_html(title, subtitle, credits, contents.bibliography.citations)
+    root.html.add_child(Element(about), name="rm_about")
+    page = map_html(m)
+    remote = remote_asset_urls(page)
+    if remote:
+        raise ExportError(f"the HTML would load assets from the network: {', '.join(remote)}")
+    return page
