@@ -97,8 +97,9 @@ def fit_to_view(
     Returns
     -------
     list of dict
-        New feature dicts (sharing the ``properties`` objects of the input) in input order;
-        features that fall outside the window or have no geometry are dropped.
+        New feature dicts (sharing the ``properties`` objects of the input): lines and
+        polygons, then points, each in input order; features that fall outside the window
+        or have no geometry are dropped.
 
     Examples
     --------
@@ -111,8 +112,14 @@ def fit_to_view(
     """
     if not features:
         return []
-    geoms = _to_shapely(features)
     window = view_window(bbox, margin)
+    is_point = [(f.get("geometry") or {}).get("type") == "Point" for f in features]
+    if any(is_point):  # points skip shapely: a 200,000-point layer is a numpy mask
+        points = _fit_points([f for f, p in zip(features, is_point, strict=True) if p], window)
+        others = [f for f, p in zip(features, is_point, strict=True) if not p]
+        fitted = fit_to_view(others, bbox, margin=margin) if others else []
+        return fitted + [f for f in points if f is not None]
+    geoms = _to_shapely(features)
     points = np.isin(shapely.get_type_id(geoms), (0, 4))  # Point, MultiPoint
     shapes = ~points & ~shapely.is_missing(geoms)
     if shapes.any():
@@ -124,6 +131,19 @@ def fit_to_view(
         moved = np.where(inside, geoms[points], None)
         geoms[points] = _round(moved, _POINT_DECIMALS)
     return _rebuild(features, geoms)
+
+
+def _fit_points(points: list[dict[str, Any]], window: BBox) -> list[dict[str, Any] | None]:
+    """Point features inside the window, rounded; None for those outside (same order)."""
+    xy = np.array([f["geometry"]["coordinates"][:2] for f in points], dtype=float)
+    west, south, east, north = window
+    inside = (xy[:, 0] >= west) & (xy[:, 0] <= east) & (xy[:, 1] >= south) & (xy[:, 1] <= north)
+    rounded = np.round(xy, _POINT_DECIMALS).tolist()
+    return [
+        {**{k: v for k, v in f.items() if k != "geometry"},
+         "geometry": {"type": "Point", "coordinates": xy_}} if keep else None
+        for f, xy_, keep in zip(points, rounded, inside.tolist(), strict=True)
+    ]  # fmt: skip
 
 
 def cut_out(features: list[dict[str, Any]], hole: BBox) -> list[dict[str, Any]]:

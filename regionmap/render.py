@@ -11,6 +11,7 @@ function binds them with Leaflet's ``bindPopup``/``bindTooltip``.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -23,6 +24,7 @@ from regionmap.basemaps import tile_layer
 from regionmap.catalog import Layer
 from regionmap.citations import Bibliography
 from regionmap.clip import cut_out, fit_to_view, view_window
+from regionmap.cluster import Cell, aggregate
 from regionmap.offline import OfflineMap
 from regionmap.popups import (
     POPUP_CSS,
@@ -70,7 +72,7 @@ class _SourceLists(MacroElement):
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-var rmSources = {{ this.lists|tojson }};
+var rmSources = {{ this.lists_json }};
 {% endmacro %}"""
     )
 
@@ -78,6 +80,18 @@ var rmSources = {{ this.lists|tojson }};
         super().__init__()
         self._name = "RegionmapSources"
         self.lists: dict[str, str] = {}
+
+    @property
+    def lists_json(self) -> str:
+        """The lists as a JavaScript object literal for a ``<script>`` block.
+
+        ``tojson`` would write every ``<`` of the (already escaped) HTML as ``\\u003c``,
+        six bytes for one; here only ``</`` is escaped, which is all a script block needs.
+        Layer text inside is escaped already, braces included, so nothing here can open a
+        Jinja tag on branca's second rendering pass.
+        """
+        text = json.dumps(self.lists, ensure_ascii=False, separators=(",", ":"))
+        return text.replace("</", "<\\/").replace("<!--", "<\\!--")
 
     def key(self, numbers: list[int], bibliography: Bibliography) -> str:
         """Register the source list of these citation numbers; return its key."""
@@ -160,6 +174,42 @@ def _geojson(
         on_each_feature=_BIND,
         control=False,
         attribution=escape_text(attribution),
+    )
+
+
+def _cells_geojson(layer: Layer, cells: list[Cell]) -> folium.GeoJson:
+    """Aggregated points of a dense layer: one marker per grid cell, sized by count."""
+    assert layer.meta is not None
+    title = escape_text(layer.meta.title)
+    features = []
+    for index, cell in enumerate(cells):
+        names = ", ".join(escape_text(name) for name in cell.names)
+        more = " …" if cell.count > len(cell.names) else ""
+        popup = (
+            f"<b>{cell.count:,} features</b> of {title} here"
+            + (f": {names}{more}" if names else "")
+            + ".<br>Choose a smaller region or narrow the filters to see each one with its "
+            "sources."
+        )
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"cell-{index}",
+                "properties": {
+                    "popup": popup,
+                    "tooltip": f"{cell.count:,} features",
+                    "radius": min(4 + 2 * math.log10(cell.count), 14),
+                },
+                "geometry": {"type": "Point", "coordinates": [cell.lon, cell.lat]},
+            }
+        )
+    base = _style(layer, over_tiles=False)
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        style_function=lambda f: {**base, "radius": f["properties"]["radius"]},
+        marker=folium.CircleMarker(radius=layer.meta.style.radius),
+        on_each_feature=_BIND,
+        control=False,
     )
 
 
@@ -247,12 +297,15 @@ def build_map(
             continue
         group = folium.FeatureGroup(name=escape_text(layer.meta.title), show=True)
         backdrop = backdrops.get(layer.id)
-        parts = [fit_to_view(features, bbox)]
+        fitted, cells = aggregate(fit_to_view(features, bbox), bbox)
+        parts = [fitted]
         if backdrop:
             parts.insert(0, cut_out(fit_to_view(backdrop, WORLD, margin=0), window))
         for part in parts:
             if part:  # an empty GeoJson has nothing to draw (and folium's styler needs one)
                 _geojson(layer, part, bibliography, lists, over_tiles=bool(basemap)).add_to(group)
+        if cells:
+            _cells_geojson(layer, cells).add_to(group)
         group.add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     m.fit_bounds([[south, west], [north, east]])
