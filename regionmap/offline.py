@@ -230,6 +230,10 @@ class OfflineMap(folium.Map):
         Basemap. ``None`` (the default) adds no tile layer: the caller adds its own basemap
         (e.g. the Natural Earth countries layer, or an opt-in online tile layer with its
         attribution).
+    jquery : bool, default True
+        Inline jQuery, which :class:`folium.Popup` needs. Maps that bind their popups with
+        Leaflet's own ``bindPopup`` (as :func:`regionmap.render.build_map` does) can leave
+        it out.
     **kwargs : Any
         Passed on to :class:`folium.Map` (``zoom_start``, ``width``, ``height``,
         ``control_scale``, ``prefer_canvas``, Leaflet map options, ...).
@@ -251,10 +255,14 @@ class OfflineMap(folium.Map):
         self,
         location: Sequence[float] | None = None,
         tiles: str | folium.TileLayer | None = None,
+        *,
+        jquery: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(location=location, tiles=tiles, **kwargs)
         self.default_js, self.default_css = offline_js_css()
+        if not jquery:  # 116 kB saved where no folium.Popup (the only jQuery user) is drawn
+            self.default_js = [(n, uri) for n, uri in self.default_js if n != "jquery"]
 
 
 # Element -> attribute holding a URL the browser fetches on its own.
