@@ -20,7 +20,6 @@ import argparse
 import json
 import math
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -119,8 +118,28 @@ def child(tool: str, case: str, catalog_dir: str, out: str) -> None:
         html = m.get_root().render()
     build = time.perf_counter() - start
     Path(out).write_text(html, encoding="utf-8")
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"build_s": build, "bytes": len(html.encode()), "rss_mb": rss}))
+    print(json.dumps({"build_s": build, "bytes": len(html.encode()), "rss_mb": peak_rss_mb()}))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM; unlike ru_maxrss it does not survive exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def run_cli(args: list[str]) -> None:
+    """Run the regionmap CLI in this process and print its wall time and peak RSS."""
+    from regionmap.cli import cli
+
+    start = time.perf_counter()
+    try:
+        cli.main(args, standalone_mode=False)
+    except SystemExit as exc:
+        if exc.code:
+            raise
+    print(json.dumps({"s": time.perf_counter() - start, "rss_mb": peak_rss_mb()}))
 
 
 def visible_seconds(path: Path) -> float | None:
@@ -143,15 +162,15 @@ def visible_seconds(path: Path) -> float | None:
         return time.perf_counter() - start
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of a command."""
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
+def timed(args: list[str]) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of one `regionmap` command in a fresh process."""
+    proc = subprocess.run(
+        [sys.executable, __file__, "--cli", *args], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         raise SystemExit(proc.stdout + proc.stderr)
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return elapsed, rss
+    fig = json.loads(proc.stdout.strip().splitlines()[-1])
+    return fig["s"], fig["rss_mb"]
 
 
 def main() -> None:
@@ -159,7 +178,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="skip the synthetic big layers")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--cli", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cli:
+        run_cli(args.cli)
+        return
     if args.child:
         child(*args.child)
         return
@@ -175,26 +198,18 @@ def main() -> None:
         else:
             make_points(work / "points.geojson")
             make_polygons(work / "polygons.geojson")
-            print("\n| add / validate | file MB | add s | add peak RSS MB | validate s |")
-            print("|---|---|---|---|---|")
+            print("\n| file | MB | add s | add peak RSS MB | validate s | validate peak RSS MB |")
+            print("|---|---|---|---|---|---|")
             for name in ("points", "polygons"):
                 src = work / f"{name}.geojson"
-                add = [sys.executable, "-m", "regionmap", "add", str(src), "--id", name,
-                       "--title", name, "--license", "CC0-1.0", "--source-title", "synthetic",
-                       "--source-url", "https://example.org/synthetic", "--catalog",
-                       str(catalog)]  # fmt: skip
-                add_s, _ = timed(add)
-                # RUSAGE_CHILDREN is the largest child so far: measure add in its own run.
-                rss = json.loads(
-                    subprocess.run(
-                        [sys.executable, "-c", _RSS_OF.format(cmd=[*add, "--force"])],
-                        capture_output=True, text=True, check=True,
-                    ).stdout
-                )  # fmt: skip
-                validate_s, _ = timed([sys.executable, "-m", "regionmap", "validate", name,
-                                       "--catalog", str(catalog)])  # fmt: skip
+                add = ["add", str(src), "--id", name, "--title", name, "--license", "CC0-1.0",
+                       "--source-title", "synthetic", "--source-url",
+                       "https://example.org/synthetic", "--catalog", str(catalog)]  # fmt: skip
+                add_s, rss = timed(add)
+                validate_s, validate_rss = timed(["validate", name, "--catalog", str(catalog)])
                 size = src.stat().st_size / 1e6
-                print(f"| {name} | {size:.1f} | {add_s:.1f} | {rss:.0f} | {validate_s:.1f} |")
+                print(f"| {name} | {size:.1f} | {add_s:.1f} | {rss:.0f} | {validate_s:.1f} | "
+                      f"{validate_rss:.0f} |")  # fmt: skip
         print("\n| case | tool | build s | payload MB | peak RSS MB | visible in Chromium s |")
         print("|---|---|---|---|---|---|")
         for case in cases:
@@ -215,13 +230,6 @@ def main() -> None:
                     f"| {case} | {tool} | {fig['build_s']:.2f} | {fig['bytes'] / 1e6:.2f} | "
                     f"{fig['rss_mb']:.0f} | {shown} |"
                 )
-
-
-_RSS_OF = """
-import json, resource, subprocess
-subprocess.run({cmd!r}, check=True, capture_output=True)
-print(json.dumps(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024))
-"""
 
 
 if __name__ == "__main__":

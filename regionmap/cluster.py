@@ -45,7 +45,7 @@ def aggregate(
     features : list of dict
         GeoJSON features of one layer, already limited to the view.
     bbox : (west, south, east, north)
-        The view.
+        The area drawn (the view plus its panning margin); points beyond it are dropped.
     max_points : int
         Layers with at most this many points are returned unchanged.
 
@@ -68,9 +68,15 @@ def aggregate(
     if len(points) <= max_points:
         return features, []
     others = [f for f in features if (f.get("geometry") or {}).get("type") != "Point"]
-    west, south, east, _ = bbox
-    size = max(east - west, 1e-6) / GRID_CELLS
+    west, south, east, north = bbox
     xy = np.array([f["geometry"]["coordinates"][:2] for f in points], dtype=float)
+    inside = (xy[:, 0] >= west) & (xy[:, 0] <= east) & (xy[:, 1] >= south) & (xy[:, 1] <= north)
+    if not inside.all():  # points beyond the box are not drawn at all
+        points = [f for f, keep in zip(points, inside.tolist(), strict=True) if keep]
+        xy = xy[inside]
+        if len(points) <= max_points:
+            return others + points, []
+    size = max(east - west, 1e-6) / GRID_CELLS
     ix = np.floor((xy[:, 0] - west) / size).astype(np.int64)
     iy = np.floor((xy[:, 1] - south) / size).astype(np.int64)
     keys = ix * 1_000_003 + iy

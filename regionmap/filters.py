@@ -108,10 +108,27 @@ def filter_features(
     kept = [f for f in layer.features if f.get("geometry") and matches(layer, f, filters)]
     if bbox is None:
         return kept
+    return [f for f, hit in zip(kept, _in_bbox(kept, bbox), strict=True) if hit]
+
+
+def _in_bbox(features: list[dict[str, Any]], bbox: tuple[float, float, float, float]) -> list[bool]:
+    """Whether each feature's geometry intersects the bbox (points by numpy, others by shapely)."""
+    import numpy as np
     import shapely
     from shapely.geometry import box, shape
 
-    frame = box(*bbox)
-    geoms = [shape(f["geometry"]) for f in kept]
-    hits = shapely.intersects(geoms, frame) if geoms else []
-    return [f for f, hit in zip(kept, hits, strict=True) if hit]
+    west, south, east, north = bbox
+    hits = [False] * len(features)
+    points = [i for i, f in enumerate(features) if f["geometry"]["type"] == "Point"]
+    if points:
+        xy = np.array([features[i]["geometry"]["coordinates"][:2] for i in points], dtype=float)
+        inside = (xy[:, 0] >= west) & (xy[:, 0] <= east) & (xy[:, 1] >= south)
+        inside &= xy[:, 1] <= north
+        for i, hit in zip(points, inside.tolist(), strict=True):
+            hits[i] = hit
+    others = [i for i, f in enumerate(features) if f["geometry"]["type"] != "Point"]
+    if others:
+        geoms = [shape(features[i]["geometry"]) for i in others]
+        for i, hit in zip(others, shapely.intersects(geoms, box(*bbox)).tolist(), strict=True):
+            hits[i] = hit
+    return hits
