@@ -6,6 +6,7 @@ and caches core results; see ``docs/app.md`` for what each part does.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +19,17 @@ from regionmap.basemaps import basemap_names
 from regionmap.catalog import Catalog, Layer
 from regionmap.citations import Bibliography, Citation, number_sources
 from regionmap.clip import fit_to_view
+from regionmap.export import (
+    DEFAULT_DPI,
+    DPI_RANGE,
+    FORMATS,
+    ExportedFile,
+    default_export_date,
+    export_bytes,
+    export_command,
+    export_key,
+    format_bbox,
+)
 from regionmap.filters import Filters
 from regionmap.popups import (
     citation_numbers,
@@ -45,12 +57,15 @@ from regionmap.upload import (
     upload_size_error,
 )
 from regionmap.view import (
+    MAP_RETURNED,
     WORLD,
+    MapFrame,
     country_label,
     features_bbox,
     filter_choices,
     is_basemap,
     layer_stamp,
+    map_frame,
     order_layers,
     resolution_for_bbox,
     select_features,
@@ -59,6 +74,7 @@ from regionmap.view import (
 BOUNDARIES_NOTE = "Boundaries: Natural Earth, de facto; depiction implies no endorsement."
 OFFLINE = "None (offline)"
 Shown = list[tuple[Layer, list[dict[str, Any]]]]
+log = logging.getLogger("regionmap.app")
 
 
 # Cached core calls. Loaded layers are large and read-only, so they are shared resources
@@ -82,12 +98,13 @@ def regions(mtime: int) -> dict[str, Region]:
     return load_regions()
 
 
-def catalog_layers(catalog: Catalog) -> list[Layer]:
-    """Every layer of the catalog, in display order (broken ones included)."""
+def catalog_layers(catalog: Catalog) -> tuple[list[Layer], dict[str, tuple]]:
+    """Every layer of the catalog in display order (broken ones included), and their stamps."""
     user_dir = str(catalog.user_dir) if catalog.user_dir else None
-    ids = dict.fromkeys(catalog.ids())  # a user layer shadows a built-in one with its id
-    layers = [load_layer(user_dir, i, None, layer_stamp(catalog, i)) for i in ids]
-    return order_layers(layers)
+    # dict.fromkeys: a user layer shadows a built-in one with its id
+    stamps = {i: layer_stamp(catalog, i) for i in dict.fromkeys(catalog.ids())}
+    layers = [load_layer(user_dir, i, None, stamp) for i, stamp in stamps.items()]
+    return order_layers(layers), stamps
 
 
 def init_state(state: ViewState, ok_layers: list[Layer]) -> None:
@@ -177,7 +194,9 @@ def _keep_options(key: str, options: Any) -> None:
     st.session_state[key] = [v for v in st.session_state.get(key, []) if v in set(options)]
 
 
-def view_layers(catalog: Catalog, layers: list[Layer], state: ViewState, bbox: tuple) -> tuple:
+def view_layers(
+    catalog: Catalog, layers: list[Layer], stamps: dict, state: ViewState, bbox: tuple
+) -> tuple:
     """The features each visible layer shows, and coarse backdrops for detailed basemaps."""
     user_dir = str(catalog.user_dir) if catalog.user_dir else None
     resolution = resolution_for_bbox(bbox)
@@ -187,7 +206,7 @@ def view_layers(catalog: Catalog, layers: list[Layer], state: ViewState, bbox: t
         if layer.id not in state.layers:
             continue
         if layer.meta.resolutions:
-            stamp = layer_stamp(catalog, layer.id)
+            stamp = stamps[layer.id]
             res = resolution if resolution in layer.meta.resolutions else None
             shown.append((layer, fitted(user_dir, layer.id, res, bbox, stamp)))
             if res and res != "110m" and "110m" in layer.meta.resolutions:
@@ -195,6 +214,99 @@ def view_layers(catalog: Catalog, layers: list[Layer], state: ViewState, bbox: t
         else:
             shown.append((layer, select_features(layer, state.filters, bbox)))
     return shown, backdrops
+
+
+@st.fragment
+def map_and_export(
+    catalog: Catalog,
+    state: ViewState,
+    shown: Shown,
+    bib: Bibliography,
+    bbox: tuple,
+    backdrops: dict,
+    versions: tuple,
+) -> None:
+    """The map and the export panel, as a fragment: panning reruns only this part.
+
+    On a fragment rerun Streamlit calls this again with the arguments of the last full run,
+    so the map is rebuilt from the same inputs, its script is unchanged and the browser
+    keeps its view. The map returns the clicked feature and its bounds (``MAP_RETURNED``);
+    a click reruns the whole page, which shows the selection and puts it in the URL.
+    ``versions`` (the visible layers' file stamps) tell when a prepared export is stale.
+    """
+    m = build_map(shown, bbox=bbox, bibliography=bib, basemap=state.basemap, backdrops=backdrops)
+    out = st_folium(
+        m, key="map", height=560, use_container_width=True, returned_objects=list(MAP_RETURNED)
+    )
+    ref = parse_ref((out or {}).get("last_object_clicked_tooltip"))
+    if ref and ref != st.session_state.get("_last_click"):
+        st.session_state["_last_click"] = ref
+        st.session_state["feature"] = ref
+        st.rerun()
+    export_panel(catalog, state, map_frame(out, bbox), versions)
+
+
+def export_panel(catalog: Catalog, state: ViewState, frame: MapFrame, versions: tuple) -> None:
+    """Prepare the current view as PNG, SVG, PDF or HTML on demand, then offer the download."""
+    with st.expander("Export this view (PNG, SVG, PDF, HTML)"):
+        if frame.note:
+            st.info(md(frame.note))
+        st.caption(
+            f"Frame {md(format_bbox(frame.bbox))} · layers: {md(', '.join(state.layers))}"
+            f" · filters: {md(state.filters.describe())}"
+        )
+        left, right = st.columns([4, 1])
+        title = left.text_input(
+            "Title (empty: the frame and the layers shown)", key="export_title", max_chars=200
+        )
+        dpi = right.number_input(
+            "PNG dpi", *DPI_RANGE, value=DEFAULT_DPI, step=50, key="export_dpi"
+        )
+        if not state.layers:
+            st.caption("Turn on a layer to export the view.")
+            return
+        date = default_export_date()
+        options = {
+            "bbox": frame.bbox,
+            "layers": state.layers,
+            "filters": state.filters,
+            "title": title.strip() or None,
+            "dpi": int(dpi),
+        }
+        prepared: dict[str, tuple[tuple, ExportedFile]] = st.session_state.setdefault(
+            "_exports", {}
+        )
+        errors = []
+        for fmt, column in zip(FORMATS, st.columns(len(FORMATS)), strict=True):
+            wanted = export_key(fmt, date, options, versions)
+            if fmt in prepared and prepared[fmt][0] != wanted:
+                del prepared[fmt]  # made for another view: prepare it again
+            if fmt not in prepared and column.button(f"Prepare {fmt.upper()}", key=f"prep:{fmt}"):
+                with st.spinner(f"Preparing {fmt.upper()}…"):
+                    try:
+                        exported = export_bytes(catalog, fmt=fmt, export_date=date, **options)
+                    except CatalogError as exc:  # ExportError: empty frame, broken layer, ...
+                        errors.append(str(exc))
+                    except Exception as exc:  # never a traceback in the page
+                        log.exception("export failed")
+                        errors.append(f"the export failed unexpectedly: {exc}")
+                    else:
+                        prepared[fmt] = (wanted, exported)
+            if fmt in prepared:
+                exported = prepared[fmt][1]
+                column.download_button(
+                    f"Download {fmt.upper()}",
+                    exported.data,
+                    exported.file_name,
+                    exported.media_type,
+                    key=f"download:{fmt}",
+                    on_click="ignore",
+                    type="primary",
+                )
+        for error in errors:
+            st.error(f"Cannot export: {md(error)}")
+        st.caption("The same file from the command line (the suffix of --out sets the format):")
+        st.code(export_command(export_date=date, **options), language="bash")
 
 
 def selected_panel(layers: list[Layer], bib: Bibliography, ref: str | None) -> None:
@@ -376,7 +488,7 @@ def main() -> None:
     """The page."""
     st.set_page_config(page_title="regionmap", layout="wide")
     catalog = Catalog()
-    layers = catalog_layers(catalog)
+    layers, stamps = catalog_layers(catalog)
     ok_layers = [la for la in layers if la.ok]
     presets = regions(REGIONS_FILE.stat().st_mtime_ns)
     default = ViewState(region="world" if "world" in presets else next(iter(presets)))
@@ -401,24 +513,11 @@ def main() -> None:
             if la.id in state.layers and not is_basemap(la)
         ]
         bbox = features_bbox(data) or bbox
-    shown, backdrops = view_layers(catalog, ok_layers, state, bbox)
+    shown, backdrops = view_layers(catalog, ok_layers, stamps, state, bbox)
     bib = number_sources(shown)
-    m = build_map(shown, bbox=bbox, bibliography=bib, basemap=state.basemap, backdrops=backdrops)
-    # Only a click returns data: panning and zooming never rerun the script
-    # (streamlit-folium issues #235, #244), and an unchanged map keeps its view.
-    out = st_folium(
-        m,
-        key="map",
-        height=560,
-        use_container_width=True,
-        returned_objects=["last_object_clicked_tooltip"],
-    )
-    ref = parse_ref((out or {}).get("last_object_clicked_tooltip"))
-    if ref and ref != st.session_state.get("_last_click"):
-        st.session_state["_last_click"] = ref
-        st.session_state["feature"] = ref
-        state = replace(state, feature=ref)
     st.query_params.from_dict(state_to_query(state, replace(default, layers=_defaults(ok_layers))))
+    versions = tuple(stamps[i] for i in state.layers)
+    map_and_export(catalog, state, shown, bib, bbox, backdrops, versions)
     st.caption(BOUNDARIES_NOTE)
     selected_panel(ok_layers, bib, state.feature)
     table, sources, add = st.tabs(["Table", "Sources", "Add a layer"])

@@ -9,6 +9,8 @@ Prints, with the machine it ran on:
 * cold start to map visible: ``streamlit run app.py`` in a fresh process until the map's
   ``.leaflet-container`` and its countries are drawn in headless Chromium (network blocked);
 * server time of a rerun after a layer toggle (``AppTest``, warm caches);
+* a pan: from ``panBy`` in Chromium until the export panel shows the new frame (the map's
+  fragment rerun, with streamlit-folium's 250 ms debounce), Japan view;
 * map payload bytes for the world and Japan views: the ``st_folium`` component arguments the
   browser receives, and the standalone HTML of :func:`regionmap.render.map_html`.
 
@@ -18,6 +20,7 @@ Needs Debian's Chromium and Playwright for the first figure (skipped otherwise).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import socket
@@ -26,6 +29,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,9 +40,15 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from regionmap.catalog import Catalog  # noqa: E402
 from regionmap.citations import number_sources  # noqa: E402
+from regionmap.export import format_bbox  # noqa: E402
 from regionmap.regions import load_regions  # noqa: E402
 from regionmap.render import build_map, map_html  # noqa: E402
-from regionmap.view import order_layers, resolution_for_bbox, select_features  # noqa: E402
+from regionmap.view import (  # noqa: E402
+    map_frame,
+    order_layers,
+    resolution_for_bbox,
+    select_features,
+)
 
 
 def machine() -> str:
@@ -60,8 +70,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def cold_start() -> float:
-    """Seconds from `streamlit run` to the map's countries drawn in Chromium."""
+@contextlib.contextmanager
+def serve() -> Iterator[tuple[str, float]]:
+    """Start `streamlit run app.py` on a free port; yield its URL and the start time."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
@@ -76,18 +87,52 @@ def cold_start() -> float:
                     break
             except OSError:
                 time.sleep(0.1)
-        with chromium_page(timeout_ms=120_000) as page:
-            page.goto(url)
-            frame = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']")
-            inner = frame.content_frame()
-            inner.wait_for_selector(".leaflet-container")
-            inner.wait_for_function(
-                "() => document.querySelectorAll('path.leaflet-interactive').length > 50"
-            )
-            return time.perf_counter() - start
+        yield url, start
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def _map_frame(page):
+    """The map's iframe, once its countries are drawn."""
+    inner = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']").content_frame()
+    inner.wait_for_selector(".leaflet-container")
+    inner.wait_for_function(
+        "() => document.querySelectorAll('path.leaflet-interactive').length > 50"
+    )
+    return inner
+
+
+def cold_start() -> float:
+    """Seconds from `streamlit run` to the map's countries drawn in Chromium."""
+    with serve() as (url, start), chromium_page(timeout_ms=120_000) as page:
+        page.goto(url)
+        _map_frame(page)
+        return time.perf_counter() - start
+
+
+_VIEW = """() => { const b = map_div.getBounds(); return {
+  bounds: {_southWest: b.getSouthWest(), _northEast: b.getNorthEast()},
+  center: map_div.getCenter()}; }"""
+
+
+def pan_updates(runs: int) -> list[float]:
+    """Seconds from a pan of the Japan view until the export panel shows the new frame."""
+    times = []
+    with serve() as (url, _), chromium_page(viewport=(1300, 900), timeout_ms=120_000) as page:
+        page.goto(f"{url}/?region=japan")
+        inner = _map_frame(page)
+        page.get_by_text("Export this view").click()
+        for step in range(runs * 2):
+            page.wait_for_timeout(2000)  # let the previous update settle
+            dx = 200 if step % 2 else -200
+            # Timed in the browser: Playwright's replies queue behind the page's work.
+            pan = f"map_div.panBy([{dx}, 0], {{animate: false}})"
+            start = inner.evaluate(f"() => {{ const t = performance.now(); {pan}; return t; }}")
+            frame = map_frame(inner.evaluate(_VIEW), (0, 0, 1, 1)).bbox
+            page.get_by_text(f"Frame {format_bbox(frame)}").wait_for()
+            times.append((inner.evaluate("() => performance.now()") - start) / 1000)
+    return times
 
 
 def rerun_after_toggle(runs: int) -> list[float]:
@@ -149,6 +194,12 @@ def main() -> None:
         print(
             f"cold start to map visible (Chromium): median {statistics.median(starts):.1f} s "
             f"(runs: {', '.join(f'{s:.1f}' for s in starts)})"
+        )
+    if not reason:
+        pans = pan_updates(args.runs)
+        print(
+            f"pan to export panel updated (Chromium, fragment rerun): median "
+            f"{statistics.median(pans):.2f} s (min {min(pans):.2f}, max {max(pans):.2f})"
         )
     reruns = rerun_after_toggle(args.runs)
     print(

@@ -18,9 +18,10 @@ import datetime as dt
 import math
 import os
 import re
+import shlex
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,13 @@ from regionmap.regions import load_regions
 from regionmap.view import is_basemap, order_layers, resolution_for_bbox
 
 FORMATS = ("png", "svg", "pdf", "html")
+MEDIA_TYPES = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "html": "text/html",
+}
+"""The media type of each format, for downloads."""
 DEFAULT_DPI = 300
 DEFAULT_WIDTH_IN = 7.0
 DPI_RANGE = (50, 1200)
@@ -253,9 +261,9 @@ def collect_view(
     view : View
         The frame (see :func:`resolve_view`).
     layer_ids : sequence of str, optional
-        The layers to show; default every layer with ``default_visible``. A named layer that
-        is broken raises :class:`ExportError`; broken default layers are left out with a
-        warning.
+        The layers to show; default (``None``) every layer with ``default_visible``. An empty
+        sequence raises :class:`ExportUsageError`; a named layer that is broken raises
+        :class:`ExportError`; broken default layers are left out with a warning.
     filters : Filters, optional
         Applied to the data layers, never to basemaps.
 
@@ -274,7 +282,11 @@ def collect_view(
     (['countries'], '50m')
     """
     filters = filters or Filters()
-    named = bool(layer_ids)
+    named = layer_ids is not None
+    if named and not layer_ids:
+        raise ExportUsageError(
+            f"no layers chosen; choose from: {', '.join(catalog.ids()) or '(none)'}"
+        )
     ids = _check_layer_ids(catalog, layer_ids) if layer_ids else catalog.ids()
     resolution = resolution_for_bbox(view.bbox)
     loaded: list[Layer] = []
@@ -608,3 +620,134 @@ def _write_figure(
             "fonts-noto-cjk to draw them"
         )
     return len(pages), warnings
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    """An export held in memory, for a download button."""
+
+    data: bytes
+    file_name: str
+    media_type: str
+    result: ExportResult
+
+
+def export_file_name(fmt: str, export_date: dt.date) -> str:
+    """The download name of an export of the app's view.
+
+    Examples
+    --------
+    >>> export_file_name("svg", dt.date(2026, 11, 25))
+    'regionmap-view-2026-11-25.svg'
+    """
+    return f"regionmap-view-{export_date.isoformat()}.{fmt.lower()}"
+
+
+def export_bytes(
+    catalog: Catalog,
+    *,
+    fmt: str,
+    export_date: dt.date | None = None,
+    **options: Any,
+) -> ExportedFile:
+    """Run :func:`export_view` into a temporary folder and return the file's bytes.
+
+    The app's download buttons use this, so a download is byte for byte the file the CLI
+    writes for the same view.
+
+    Parameters
+    ----------
+    catalog : Catalog
+        Where the layers come from.
+    fmt : {"png", "svg", "pdf", "html"}
+        The file format.
+    export_date : datetime.date, optional
+        The date printed on the export and put in the file name; default today (or
+        ``$SOURCE_DATE_EPOCH``).
+    **options
+        The other keyword arguments of :func:`export_view` (``bbox`` or ``region``,
+        ``layers``, ``filters``, ``title``, ``dpi``, ``width_in``, ``labels``).
+
+    Returns
+    -------
+    ExportedFile
+        The bytes, a download name, the media type, and the :class:`ExportResult` (whose
+        ``path`` is the download name; the temporary file is gone).
+
+    Raises
+    ------
+    ExportUsageError, ExportError
+        As :func:`export_view`.
+    """
+    fmt = fmt.lower().lstrip(".")
+    export_date = export_date or default_export_date()
+    name = export_file_name(fmt, export_date)
+    with tempfile.TemporaryDirectory(prefix="regionmap-export-") as tmp:
+        out = Path(tmp) / name
+        result = export_view(catalog, fmt=fmt, out=out, export_date=export_date, **options)
+        data = out.read_bytes()
+    return ExportedFile(data, name, MEDIA_TYPES[result.fmt], replace(result, path=Path(name)))
+
+
+def export_key(fmt: str, export_date: dt.date, options: dict[str, Any], *extra: Any) -> tuple:
+    """What decides the bytes of an export, to tell whether a prepared file still fits.
+
+    ``options`` are :func:`export_view`'s keyword arguments (``dpi`` counts for PNG only);
+    ``extra`` adds anything else that matters, such as the layers' file stamps.
+
+    Examples
+    --------
+    >>> day = dt.date(2026, 1, 2)
+    >>> export_key("svg", day, {"dpi": 100}) == export_key("svg", day, {"dpi": 300})
+    True
+    >>> export_key("png", day, {"dpi": 100}) == export_key("png", day, {"dpi": 300})
+    False
+    """
+    kept = {k: v for k, v in options.items() if fmt == "png" or k != "dpi"}
+    return (fmt, export_date, *sorted(kept.items()), *extra)
+
+
+def export_command(
+    *,
+    bbox: Sequence[float],
+    layers: Sequence[str],
+    filters: Filters | None = None,
+    title: str | None = None,
+    dpi: int = DEFAULT_DPI,
+    export_date: dt.date | None = None,
+    out: str = "view.pdf",
+) -> str:
+    """The ``regionmap export`` command line that writes the same file (shell-quoted).
+
+    The arguments are those of :func:`export_view` for a bounding-box view; the format
+    follows the suffix of ``out``.
+
+    Examples
+    --------
+    >>> export_command(bbox=(125.5, 30, 140, 40), layers=["basing"], title="My bases")
+    "regionmap export --bbox 125.5,30,140,40 --layers basing '--title=My bases' --out view.pdf"
+    """
+    filters = filters or Filters()
+    args = ["regionmap", "export", "--bbox", ",".join(map(_number, bbox))]
+    args += ["--layers", ",".join(layers)]
+    if filters.search:
+        args.append(f"--search={filters.search}")  # "=": text may start with "-"
+    if filters.countries:
+        args += ["--country", ",".join(filters.countries)]
+    if filters.agreements:
+        args += ["--agreement", ",".join(filters.agreements)]
+    if filters.years:
+        args += ["--years", f"{filters.years[0]}-{filters.years[1]}"]
+    if plain_title(title):
+        args.append(f"--title={plain_title(title)}")
+    if dpi != DEFAULT_DPI:
+        args += ["--dpi", str(dpi)]
+    if export_date:
+        args += ["--date", export_date.isoformat()]
+    return shlex.join([*args, "--out", out])
+
+
+def _number(value: float) -> str:
+    """A coordinate as short text that reads back to the same float (``30.0`` → ``30``)."""
+    text = repr(float(value))
+    return text.removesuffix(".0")

@@ -16,7 +16,7 @@ import math
 from typing import Any
 
 import folium
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.template import Template
 from folium.utilities import JsCode
 
@@ -315,9 +315,29 @@ def build_map(
 def map_html(m: folium.Map) -> str:
     """Return the map as one self-contained HTML page (for the standalone export).
 
+    folium gives every element a random id, which ends up in the page's variable and element
+    names; they are numbered in tree order first, so the same map gives the same page.
+
     Examples
     --------
     >>> map_html(OfflineMap()).startswith("<!DOCTYPE html>")
     True
+    >>> map_html(OfflineMap(location=(0, 0))) == map_html(OfflineMap(location=(0, 0)))
+    True
     """
-    return m.get_root().render()
+    root = m.get_root()
+    for number, element in enumerate(_tree(root)):
+        element._id = f"{number:032x}"
+    return root.render()
+
+
+def _tree(root: Element) -> list[Element]:
+    """Every element below ``root`` (itself included), parents before children, once each."""
+    found: dict[int, Element] = {}
+    stack = [root]
+    while stack:
+        element = stack.pop()
+        if id(element) not in found:
+            found[id(element)] = element
+            stack.extend(reversed(list(element._children.values())))
+    return list(found.values())

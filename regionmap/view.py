@@ -9,7 +9,9 @@ cited like any other.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,13 +23,16 @@ from regionmap.filters import COUNTRY_FIELDS, Filters, feature_year_span, filter
 
 __all__ = [
     "BASEMAP_GROUP",
+    "MAP_RETURNED",
     "WORLD",
     "FilterChoices",
+    "MapFrame",
     "country_label",
     "features_bbox",
     "filter_choices",
     "is_basemap",
     "layer_stamp",
+    "map_frame",
     "order_layers",
     "resolution_for_bbox",
     "select_features",
@@ -44,6 +49,12 @@ WIDE_VIEW = 90.0
 #: Views narrower than this use the 1:10m countries; between the two, 1:50m.
 CLOSE_VIEW = 12.0
 _ISO3 = re.compile(r"^[A-Z]{3}$")
+#: What the app asks ``st_folium`` to return: the clicked feature, and the view for exports.
+#: ``center`` is never in ``st_folium``'s default value, so its presence tells that the
+#: browser has reported the map's view (:func:`map_frame`).
+MAP_RETURNED = ("last_object_clicked_tooltip", "bounds", "center")
+#: Decimals kept of a reported view (about 10 m), so that float noise does not change it.
+FRAME_DECIMALS = 4
 
 
 def resolution_for_bbox(bbox: BBox) -> str:
@@ -227,3 +238,83 @@ def layer_stamp(catalog: Catalog, layer_id: str) -> tuple[tuple[str, int, int], 
         for relative in [meta.data, *meta.resolutions.values()]:
             stamps.append(_stat((entry.meta_path.parent / relative).resolve()))
     return tuple(stamps)
+
+
+_APP_VIEW = "so the export frames the view the app set (region or fit)"
+_UNREPORTED = f"The map has not reported its view yet, {_APP_VIEW}."
+_UNUSABLE = f"The map reported no usable view, {_APP_VIEW}."
+_ANTIMERIDIAN = (
+    f"The view crosses the antimeridian (180°), which one export cannot show, {_APP_VIEW}. "
+    "Pan the map to one side of 180° to export what you see."
+)
+
+
+@dataclass(frozen=True)
+class MapFrame:
+    """The frame to export: the map's current view, or the app's view with the reason why."""
+
+    bbox: BBox
+    """[west, south, east, north] in degrees, within ±180/±90, west < east, south < north."""
+    note: str = ""
+    """Empty when ``bbox`` is the map's view; else why the app's view is used instead."""
+
+
+def map_frame(returned: Mapping[str, Any] | None, fallback: BBox) -> MapFrame:
+    """Return the view the map shows, from what ``st_folium`` returned, clamped for exports.
+
+    Parameters
+    ----------
+    returned : mapping or None
+        ``st_folium``'s value with ``bounds`` and ``center`` among its ``returned_objects``
+        (:data:`MAP_RETURNED`): ``bounds`` is Leaflet's ``{"_southWest": {"lat", "lng"},
+        "_northEast": {...}}``. Until the browser reports, ``st_folium`` returns a default
+        without ``center`` whose ``bounds`` are the extent of the map's data, not the view.
+    fallback : (west, south, east, north)
+        The view the app set (region preset or fitted), used when the map's view is unknown
+        or cannot be exported.
+
+    Returns
+    -------
+    MapFrame
+        Latitudes clamped to ±90; a view that spans 360° of longitude or more (a zoomed-out
+        world, repeated side by side) becomes -180 to 180; a view panned onto a copy of the
+        world is shifted back by whole turns; coordinates are rounded to 4 decimals. A view
+        that still crosses the antimeridian (180°) cannot be one export, so it gives the
+        fallback with a note, as do a missing or malformed report.
+
+    Examples
+    --------
+    >>> japan = (122.0, 24.0, 146.5, 46.0)
+    >>> def leaflet(w, s, e, n):
+    ...     corners = {"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}}
+    ...     return {"bounds": corners, "center": {"lat": 0, "lng": 0}}
+    >>> map_frame(leaflet(125.123456, 30, 140, 40), japan)
+    MapFrame(bbox=(125.1235, 30.0, 140.0, 40.0), note='')
+    >>> map_frame(leaflet(-400, -87, 300, 87), japan).bbox
+    (-180.0, -87.0, 180.0, 87.0)
+    >>> map_frame(leaflet(485, 30, 500, 40), japan).bbox
+    (125.0, 30.0, 140.0, 40.0)
+    >>> map_frame(leaflet(170, -50, 190, -30), japan).note[:32]
+    'The view crosses the antimeridia'
+    """
+    if not returned or "center" not in returned:
+        return MapFrame(fallback, _UNREPORTED)
+    try:
+        corners = returned["bounds"]
+        sw, ne = corners["_southWest"], corners["_northEast"]
+        west, south, east, north = (float(v) for v in (sw["lng"], sw["lat"], ne["lng"], ne["lat"]))
+    except (KeyError, TypeError, ValueError):
+        return MapFrame(fallback, _UNUSABLE)
+    south, north = max(south, -90.0), min(north, 90.0)
+    finite = all(map(math.isfinite, (west, south, east, north)))
+    if not (finite and west < east and south < north):
+        return MapFrame(fallback, _UNUSABLE)
+    if east - west >= 360:
+        west, east = -180.0, 180.0
+    else:
+        turns = math.floor((west + 180) / 360)
+        west, east = west - 360 * turns, east - 360 * turns
+    west, south, east, north = (round(v, FRAME_DECIMALS) for v in (west, south, east, north))
+    if east > 180:
+        return MapFrame(fallback, _ANTIMERIDIAN)
+    return MapFrame((west, south, east, north))

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from catalogs import payload_layer, point, source, write_layer
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
 
 from regionmap.catalog import ROOT, Catalog
+from regionmap.export import export_view
+from regionmap.filters import Filters
 from regionmap.offline import remote_asset_urls
 from regionmap.safe_html import escape_text
+from regionmap.view import MAP_RETURNED
 
 APP = ROOT / "app.py"
 JAPAN_FIT = "[[24.0, 122.0], [46.0, 146.5]]"
@@ -102,7 +109,7 @@ def test_app_runs_offline():
     args = map_args(at)
     _assert_offline(args)
     assert "Countries (Natural Earth)" in args["script"]
-    assert args["returned_objects"] == ["last_object_clicked_tooltip"]
+    assert args["returned_objects"] == list(MAP_RETURNED)
     text = " ".join(m.value for m in at.caption) + " ".join(m.value for m in at.markdown)
     assert "Boundaries: Natural Earth, de facto; depiction implies no endorsement." in text
 
@@ -272,3 +279,135 @@ def test_upload_problems_and_size_cap(user_catalog, monkeypatch):
     at.file_uploader(key="upload").upload("big.geojson", big).run()
     assert any("uploads are limited to 1 MB" in e.value for e in at.error)
     assert not at.exception
+
+
+# --- exports of the current view ----------------------------------------------------------------
+
+EPOCH = "1764028800"  # 2025-11-25 00:00 UTC
+EPOCH_DATE = dt.date(2025, 11, 25)
+PANNED = (125.5, 30.0, 140.0, 40.25)
+
+
+class _KeptStorage(MemoryMediaFileStorage):
+    """The media storage of the latest AppTest run, kept to read download buttons' files."""
+
+    latest: MemoryMediaFileStorage | None = None
+
+    def __init__(self, media_endpoint: str) -> None:
+        super().__init__(media_endpoint)
+        _KeptStorage.latest = self
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> Callable[[AppTest, str], bytes]:
+    """Read the file behind a download button (by key) of the last run."""
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", _KeptStorage)
+
+    def read(at: AppTest, key: str) -> bytes:
+        buttons = [b for b in at.get("download_button") if b.proto.id.endswith(key)]
+        assert buttons, f"no download button {key}"
+        assert _KeptStorage.latest is not None
+        return _KeptStorage.latest.get_file(buttons[0].proto.url.rsplit("/", 1)[-1]).content
+
+    return read
+
+
+def _report_view(at: AppTest, bbox: tuple, tooltip: str | None = None) -> AppTest:
+    """Do what the browser does when the map moves: set the component's value, as Leaflet has it."""
+    west, south, east, north = bbox
+    at.session_state[map_args(at)["key"]] = {
+        "last_object_clicked_tooltip": tooltip,
+        "bounds": {
+            "_southWest": {"lat": south, "lng": west},
+            "_northEast": {"lat": north, "lng": east},
+        },
+        "center": {"lat": (south + north) / 2, "lng": (west + east) / 2},
+    }
+    return at.run()
+
+
+def _panel_text(at: AppTest) -> str:
+    return " ".join(c.value for c in at.caption).replace("\\", "")
+
+
+def test_prepared_svg_is_the_file_export_view_writes(
+    user_catalog, monkeypatch, downloads, tmp_path
+):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    at = _app()
+    at.query_params.update({"region": "japan", "layers": "sites,countries", "country": "JPN"})
+    at.run()
+    before = map_args(at)
+    _report_view(at, PANNED)
+    assert not at.exception, at.exception
+    after = map_args(at)
+    assert after["script"] == before["script"] and after["key"] == before["key"]  # map unchanged
+    _assert_offline(after)
+    assert not at.info  # the frame is the map's view: no fallback note
+    assert "Frame 125.5°E–140°E, 30°N–40.25°N" in _panel_text(at)
+    at.text_input(key="export_title").input("Bases around Tokyo").run()
+    at.button(key="prep:svg").click().run()
+    assert not at.exception and not at.error, (at.exception, at.error)
+    data = downloads(at, "download:svg")
+    written = export_view(
+        Catalog(),
+        bbox=PANNED,
+        layers=["sites", "countries"],
+        filters=Filters(countries=("JPN",)),
+        fmt="svg",
+        out=tmp_path / "direct.svg",
+        title="Bases around Tokyo",
+        export_date=EPOCH_DATE,
+    )
+    assert data == written.path.read_bytes()
+    svg = data.decode("utf-8")
+    assert "Yokosuka" in svg and "Kadena Air Base" not in svg  # Kadena (26.4°N) is south of it
+    assert "2025-11-25" in svg and "country JPN" in svg
+    command = " ".join(at.get("code")[0].proto.code_text.split())
+    assert "--bbox 125.5,30,140,40.25 --layers sites,countries --country JPN" in command
+    _report_view(at, (126.0, 30.0, 140.0, 40.25))  # panned again: the file is stale
+    assert not [b for b in at.get("download_button") if b.proto.id.endswith("download:svg")]
+    assert at.button(key="prep:svg").label == "Prepare SVG"
+
+
+def test_export_frames_the_app_view_until_the_map_reports(user_catalog):
+    at = _app()
+    at.query_params["region"] = "japan"
+    at.run()
+    assert any("has not reported its view" in i.value for i in at.info)
+    assert "Frame 122°E–146.5°E, 24°N–46°N" in _panel_text(at)
+    _report_view(at, (170.0, -50.0, 190.0, -30.0))  # across the antimeridian
+    assert any("antimeridian" in i.value for i in at.info)
+    assert "Frame 122°E–146.5°E, 24°N–46°N" in _panel_text(at)
+    _report_view(at, (-500.0, -89.0, 400.0, 89.0))  # zoomed far out: the world, clamped
+    assert not at.info and "Frame 180°W–180°E, 89°S–89°N" in _panel_text(at)
+
+
+def test_empty_frame_is_an_error_message_not_an_exception(user_catalog):
+    at = _app()
+    at.query_params.update({"region": "japan", "q": "no such place anywhere"})
+    at.run()
+    at.button(key="prep:pdf").click().run()
+    assert not at.exception, at.exception
+    errors = " ".join(e.value for e in at.error).replace("\\", "")
+    assert "Cannot export: nothing to export" in errors and "Widen the view" in errors
+    assert not [b for b in at.get("download_button") if b.proto.id.endswith("download:pdf")]
+
+
+def test_a_click_in_the_fragment_selects_the_feature(user_catalog):
+    at = _app()
+    at.query_params["region"] = "japan"
+    at.run()
+    _report_view(at, PANNED, tooltip="Yokosuka \u27e6sites:yokosuka\u27e7")
+    assert not at.exception, at.exception
+    assert "**Yokosuka** · Test sites" in " ".join(m.value for m in at.markdown)
+    assert at.query_params["feature"] == "sites:yokosuka"
+
+
+def test_no_layers_no_export(user_catalog):
+    at = _app()
+    at.query_params["layers"] = ""
+    at.run()
+    assert not at.exception
+    assert "Turn on a layer to export the view." in _panel_text(at)
+    assert not [b for b in at.button if b.key and b.key.startswith("prep:")]

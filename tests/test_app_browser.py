@@ -19,6 +19,8 @@ from browser import chromium_page, chromium_skip_reason
 from catalogs import point, source, write_layer
 
 from regionmap.catalog import ROOT
+from regionmap.export import format_bbox
+from regionmap.view import map_frame
 
 pytestmark = pytest.mark.browser
 
@@ -149,3 +151,61 @@ def test_deep_link_restores_region(app_url):
         region = sidebar.locator("[data-testid='stSelectbox']").first
         assert "Japan" in region.inner_html()  # the selected option (others render on open)
         assert frame.evaluate(_MARKERS) == []  # only the countries layer was asked for
+
+
+_BOUNDS = """() => { const b = map_div.getBounds(); return {
+  bounds: {_southWest: b.getSouthWest(), _northEast: b.getNorthEast()},
+  center: map_div.getCenter()}; }"""
+
+
+def _reruns(page) -> list[str]:
+    """Record the fragment id of every rerun the page asks the server for ("" = whole script)."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    asked: list[str] = []
+
+    def sent(payload: bytes | str) -> None:
+        if isinstance(payload, bytes):
+            msg = BackMsg()
+            msg.ParseFromString(payload)
+            if msg.WhichOneof("type") == "rerun_script":
+                asked.append(msg.rerun_script.fragment_id)
+
+    page.on("websocket", lambda ws: ws.on("framesent", sent))
+    return asked
+
+
+def _frame_caption(page, frame) -> str:
+    """The export panel's frame text for the map's current view, once the panel shows it."""
+    expected = "Frame " + format_bbox(map_frame(frame.evaluate(_BOUNDS), (0, 0, 1, 1)).bbox)
+    page.get_by_text(expected).wait_for(timeout=30_000)
+    return expected
+
+
+def test_panning_reruns_only_the_map_fragment_and_exports_the_view(app_url):
+    with chromium_page(viewport=(1300, 900), timeout_ms=60_000) as page:
+        reruns = _reruns(page)
+        page.goto(f"{app_url}/?region=japan")
+        frame = _map_frame(page)
+        page.get_by_text("Export this view").click()
+        _frame_caption(page, frame)  # the map reported its view after loading
+        page.wait_for_timeout(1500)
+        frame.evaluate("() => { window.rmProbe = 'same map'; }")
+        reruns.clear()
+        frame.evaluate("() => map_div.panBy([300, 120], {animate: false})")
+        panned = _frame_caption(page, frame)
+        page.wait_for_timeout(1000)
+        # Only the fragment (map and export panel) reran, and the map was not rebuilt.
+        assert reruns and all(reruns), reruns
+        assert frame.evaluate("() => window.rmProbe") == "same map"
+        assert page.get_by_text(panned).count() == 1
+        # The export is of the panned view, as the panel says.
+        page.get_by_role("button", name="Prepare SVG").click()
+        button = page.get_by_role("button", name="Download SVG")
+        button.wait_for(timeout=60_000)
+        with page.expect_download() as download:
+            button.click()
+        svg = Path(download.value.path()).read_text("utf-8")
+        assert panned.removeprefix("Frame ") in svg
+        assert download.value.suggested_filename.startswith("regionmap-view-")
+        assert frame.evaluate("() => window.rmProbe") == "same map"

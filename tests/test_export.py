@@ -10,6 +10,7 @@ import datetime as dt
 import html
 import json
 import re
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,9 @@ from regionmap.export import (
     ExportError,
     ExportUsageError,
     collect_view,
+    export_bytes,
+    export_command,
+    export_key,
     export_view,
     resolve_view,
 )
@@ -493,6 +497,60 @@ def test_cli_errors_exit_1_and_leave_no_file(catalog, tmp_path, args, message):
     assert message in result.output
     assert "Traceback" not in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+# --- the app's downloads ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf", "html"])
+def test_export_bytes_are_the_file_export_view_writes(catalog, tmp_path, fmt):
+    exported = export_bytes(catalog, fmt=fmt, bbox=BBOX, layers=["sites", "countries"],
+                            export_date=DATE, title="Same file")  # fmt: skip
+    written = _export(catalog, tmp_path, fmt, title="Same file")
+    assert exported.data == written.path.read_bytes()
+    assert exported.file_name == f"regionmap-view-2026-11-25.{fmt}"
+    assert exported.media_type == export_mod.MEDIA_TYPES[fmt]
+    assert exported.result.features == written.features == 1
+    assert not list(Path(export_mod.tempfile.gettempdir()).glob("regionmap-export-*"))
+
+
+def test_export_bytes_errors_are_export_errors(catalog):
+    with pytest.raises(ExportError, match="nothing to export"):
+        export_bytes(catalog, fmt="svg", bbox=(-30, -20, -10, -5), layers=["sites"])
+    with pytest.raises(ExportUsageError, match=r"no layers chosen; choose from: .*sites"):
+        export_bytes(catalog, fmt="svg", bbox=BBOX, layers=())
+    with pytest.raises(ExportUsageError, match="unknown format 'gif'"):
+        export_bytes(catalog, fmt="gif", bbox=BBOX, layers=["sites"])
+
+
+def test_export_command_writes_the_same_file(catalog, tmp_path):
+    options = {
+        "bbox": (120.125, 20.0, 150.5, 50.0),
+        "layers": ("sites", "countries"),
+        "filters": Filters(search="inside", countries=("JPN",), years=(1900, 2030)),
+        "title": "-A title with 'quotes'",
+        "dpi": 72,
+    }
+    command = export_command(export_date=DATE, out=str(tmp_path / "cli.png"), **options)
+    argv = shlex.split(command)
+    assert argv[:4] == ["regionmap", "export", "--bbox", "120.125,20,150.5,50"]
+    result = runner.invoke(cli, [*argv[1:], "--catalog", str(catalog.user_dir)])
+    assert result.exit_code == 0, result.output
+    exported = export_bytes(catalog, fmt="png", export_date=DATE, **options)
+    assert exported.data == (tmp_path / "cli.png").read_bytes()
+
+
+def test_export_key_tells_a_stale_file():
+    options = {"bbox": BBOX, "layers": ("sites",), "filters": Filters(), "title": None, "dpi": 300}
+    key = export_key("pdf", DATE, options, ("stamp",))
+    assert key == export_key("pdf", DATE, {**options, "dpi": 72}, ("stamp",))
+    assert key != export_key(
+        "pdf", DATE, {**options, "bbox": (121.0, 20.0, 150.0, 50.0)}, ("stamp",)
+    )
+    assert key != export_key("pdf", DATE, {**options, "filters": Filters(search="x")}, ("stamp",))
+    assert key != export_key("pdf", DATE, options, ("edited",))
+    assert key != export_key("pdf", dt.date(2026, 11, 26), options, ("stamp",))
+    assert export_key("png", DATE, options) != export_key("png", DATE, {**options, "dpi": 72})
 
 
 def test_export_module_has_no_streamlit():

@@ -22,9 +22,11 @@ from regionmap.upload import (
     upload_size_error,
 )
 from regionmap.view import (
+    MAP_RETURNED,
     features_bbox,
     filter_choices,
     layer_stamp,
+    map_frame,
     order_layers,
     select_features,
 )
@@ -151,3 +153,62 @@ def test_upload_helpers(tmp_path):
     good.write_text(json.dumps({"type": "FeatureCollection", "features": [point("a", "A", 1, 2)]}))
     layer = preview_layer(read_upload(good, "good.geojson", 50), "good.geojson")
     assert layer.ok and layer.meta.title == "Preview: good.geojson"
+
+
+APP_VIEW = (122.0, 24.0, 146.5, 46.0)
+
+
+def _leaflet(west, south, east, north) -> dict:
+    """What st_folium returns once the browser reported the map's view."""
+    return {
+        "last_object_clicked_tooltip": None,
+        "bounds": {
+            "_southWest": {"lat": south, "lng": west},
+            "_northEast": {"lat": north, "lng": east},
+        },
+        "center": {"lat": (south + north) / 2, "lng": (west + east) / 2},
+    }
+
+
+@pytest.mark.parametrize(
+    ("reported", "bbox"),
+    [
+        ((125.123456, 30.0, 140.0, 40.00004), (125.1235, 30.0, 140.0, 40.0)),
+        ((-1000.0, -95.0, 1000.0, 95.0), (-180.0, -90.0, 180.0, 90.0)),  # zoomed out
+        ((-190.0, -85.0, 170.0, 85.0), (-180.0, -85.0, 180.0, 85.0)),  # exactly one turn
+        ((485.0, 30.0, 500.0, 40.0), (125.0, 30.0, 140.0, 40.0)),  # a copy of the world east
+        ((-235.0, 30.0, -220.0, 40.0), (125.0, 30.0, 140.0, 40.0)),  # and west
+        ((-180.0, -10.0, -170.0, 10.0), (-180.0, -10.0, -170.0, 10.0)),
+        ((170.0, -10.0, 180.0, 10.0), (170.0, -10.0, 180.0, 10.0)),
+    ],
+)
+def test_map_frame_clamps_the_reported_view(reported, bbox):
+    frame = map_frame(_leaflet(*reported), APP_VIEW)
+    assert frame.bbox == bbox and frame.note == ""
+    west, south, east, north = frame.bbox
+    assert -180 <= west < east <= 180 and -90 <= south < north <= 90
+
+
+@pytest.mark.parametrize(
+    ("returned", "note"),
+    [
+        (None, "has not reported its view"),
+        ({"last_object_clicked_tooltip": None, "bounds": {}}, "has not reported its view"),
+        (_leaflet(170.0, -50.0, 190.0, -30.0), "crosses the antimeridian"),
+        (_leaflet(-185.0, -50.0, -175.0, -30.0), "crosses the antimeridian"),
+        (_leaflet(10.0, 5.0, 10.0, 6.0), "no usable view"),
+        (_leaflet(10.0, 95.0, 20.0, 99.0), "no usable view"),
+        (_leaflet(float("nan"), 0.0, 1.0, 1.0), "no usable view"),
+        ({"center": {}, "bounds": {"_southWest": None}}, "no usable view"),
+        ({"center": {}, "bounds": {"_southWest": {"lat": "x", "lng": 1}, "_northEast": {}}},
+         "no usable view"),
+    ],
+)  # fmt: skip
+def test_map_frame_falls_back_to_the_app_view_with_a_note(returned, note):
+    frame = map_frame(returned, APP_VIEW)
+    assert frame.bbox == APP_VIEW and note in frame.note
+    assert "the view the app set" in frame.note
+
+
+def test_map_returns_what_map_frame_needs():
+    assert {"bounds", "center", "last_object_clicked_tooltip"} == set(MAP_RETURNED)
