@@ -279,6 +279,7 @@ def build_map(
         zoom_snap=0.25,
         control_scale=True,
         prefer_canvas=_count_points(shown) > CANVAS_POINTS,
+        jquery=False,  # popups are bound with Leaflet's bindPopup, not folium.Popup
     )
     # "html .leaflet-container" outranks Leaflet's own ".leaflet-container" background.
     css = (
@@ -297,7 +298,8 @@ def build_map(
             continue
         group = folium.FeatureGroup(name=escape_text(layer.meta.title), show=True)
         backdrop = backdrops.get(layer.id)
-        fitted, cells = aggregate(fit_to_view(features, bbox), bbox)
+        kept, cells = aggregate(features, view_window(bbox))  # bin first: fit only the rest
+        fitted = fit_to_view(kept, bbox)
         parts = [fitted]
         if backdrop:
             parts.insert(0, cut_out(fit_to_view(backdrop, WORLD, margin=0), window))
