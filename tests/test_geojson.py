@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, PEER, REALWORLD
 
-from regionmap.geojson import STRUCTURAL_RULES, read_geojson
+from regionmap.geojson import STRUCTURAL_RULES, Limits, read_geojson
 from regionmap.problems import InvalidLayerError
 from regionmap.store import NewLayer, add_layer
 
 MANIFEST = list(csv.DictReader((CORPUS / "MANIFEST.tsv").open(encoding="utf-8"), delimiter="\t"))
+# Small caps so that the "size" files of the corpus stay small on disk.
+CORPUS_LIMITS = Limits(max_bytes=2_000_000, max_features=1000, max_vertices=20_000)
 
 
 def new_layer(layer_id: str = "test-layer") -> NewLayer:
@@ -31,7 +33,7 @@ def test_corpus_outcome(row, empty_catalog):
     """Each corpus file gets its expected outcome through the same path as `regionmap add`."""
     path = CORPUS / row["file"]
     try:
-        result = add_layer(empty_catalog, path, new_layer())
+        result = add_layer(empty_catalog, path, new_layer(), limits=CORPUS_LIMITS)
     except InvalidLayerError as exc:
         problems, outcome = exc.problems, "invalid"
         assert not (empty_catalog.write_dir / "layers").exists() or not any(
