@@ -14,7 +14,7 @@ from conftest import CORPUS, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from regionmap.geojson import Limits, read_geojson
+from regionmap.geojson import GEOMETRY_TYPES, Limits, read_geojson
 
 ADD = [
     "--title",
@@ -36,21 +36,8 @@ numbers = st.one_of(
 )
 positions = st.lists(numbers, max_size=4)
 nested = st.recursive(positions, lambda inner: st.lists(inner, max_size=4), max_leaves=20)
-geometry_types = st.sampled_from(
-    [
-        "Point",
-        "MultiPoint",
-        "LineString",
-        "MultiLineString",
-        "Polygon",
-        "MultiPolygon",
-        "GeometryCollection",
-        "point",
-        "Circle",
-        None,
-        7,
-    ]
-)
+# Every real type, plus near misses: a lower-case name, an unknown one, null and a number.
+geometry_types = st.sampled_from([*sorted(GEOMETRY_TYPES), "point", "Circle", None, 7])
 geometries = st.fixed_dictionaries(
     {"type": geometry_types},
     optional={
