@@ -117,3 +117,63 @@ def chromium_page(
             yield page
         finally:
             browser.close()
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(
+    app: str,
+    *,
+    cwd: str | os.PathLike[str],
+    env: dict[str, str] | None = None,
+    log: str | os.PathLike[str] | None = None,
+    timeout: float = 60,
+) -> Iterator[str]:
+    """Run ``streamlit run APP`` on a free local port; yield its base URL, then stop it.
+
+    The server's output goes to ``log`` (or nowhere); a server that exits or does not
+    answer its health check within ``timeout`` seconds fails with that output.
+    """
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false"]  # fmt: skip
+    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                text = open(log, errors="replace").read() if log else ""  # noqa: SIM115
+                raise RuntimeError(f"streamlit did not start at {url}:\n{text}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if log:
+            out.close()

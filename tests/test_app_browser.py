@@ -6,16 +6,11 @@ Skips with the reason when /usr/bin/chromium or Playwright is missing (see tests
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser import chromium_page, chromium_skip_reason
+from browser import chromium_page, chromium_skip_reason, streamlit_server
 from catalogs import point, source, write_layer
 
 from regionmap.catalog import ROOT
@@ -26,26 +21,6 @@ pytestmark = pytest.mark.browser
 
 MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
 JAPAN = (122.0, 24.0, 146.5, 46.0)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"streamlit did not answer at {url} within {timeout} s")
 
 
 @pytest.fixture(scope="module")
@@ -63,25 +38,9 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         sources=[source("s1", "Kadena source", "https://example.org/kadena")],
         style={"color": "#b2182b", "radius": 9},
     )
-    port = _free_port()
     env = {**os.environ, "REGIONMAP_CATALOG": str(folder)}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
-           "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false"]  # fmt: skip
-    log = Path(folder) / "streamlit.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_healthy(url, proc)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with streamlit_server(ROOT / "app.py", cwd=ROOT, env=env, log=folder / "streamlit.log") as url:
+        yield url
 
 
 def _map_frame(page):

@@ -7,12 +7,9 @@ import hashlib
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import textwrap
-import time
-import urllib.request
 from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
@@ -276,54 +273,22 @@ def test_saved_html_works_offline_in_chromium(tmp_path):
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.browser
 def test_st_folium_works_offline_in_chromium(tmp_path):
     pytest.importorskip("streamlit_folium", reason="streamlit-folium is not installed")
-    from browser import chromium_page, require_chromium
+    from browser import chromium_page, require_chromium, streamlit_server
 
     require_chromium()
     (tmp_path / "app.py").write_text(_ST_APP, encoding="utf-8")
-    port = _free_port()
-    env = _env_with_repo()
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.headless", "true", "--server.port", str(port),
-        "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
     log = tmp_path / "streamlit.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.3)
-        with chromium_page(timeout_ms=60_000) as page:
-            requests, errors = _watch(page)
-            page.goto(f"{base}/")
-            frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
-            _check_map(frame)
-        off_host = [u for u in requests if not u.startswith((base, "data:", "blob:", "about:"))]
-        assert off_host == []
-        assert [e for e in errors if "leaflet" in e.lower() or "is not defined" in e] == []
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with (
+        streamlit_server("app.py", cwd=tmp_path, env=_env_with_repo(), log=log) as base,
+        chromium_page(timeout_ms=60_000) as page,
+    ):
+        requests, errors = _watch(page)
+        page.goto(f"{base}/")
+        frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
+        _check_map(frame)
+    off_host = [u for u in requests if not u.startswith((base, "data:", "blob:", "about:"))]
+    assert off_host == []
+    assert [e for e in errors if "leaflet" in e.lower() or "is not defined" in e] == []

@@ -11,15 +11,13 @@ no element was injected, the text is shown literally and the marker file was nev
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser import chromium_page, chromium_skip_reason
+from browser import chromium_page, chromium_skip_reason, streamlit_server
 from catalogs import PAYLOADS, payload_layer
-from test_app_browser import MAP_IFRAME, _free_port, _wait_healthy
+from test_app_browser import MAP_IFRAME
 
 from regionmap.catalog import ROOT, Catalog
 from regionmap.export import export_view
@@ -90,20 +88,9 @@ def test_exported_html_runs_no_layer_text(hostile_catalog, tmp_path):
 def hostile_app(hostile_catalog) -> Iterator[tuple[str, Path]]:
     """`streamlit run app.py` with the hostile catalog as the user catalog."""
     folder, marker = hostile_catalog
-    port = _free_port()
     env = {**os.environ, "REGIONMAP_CATALOG": str(folder)}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
-           "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false"]  # fmt: skip
-    with open(folder / "streamlit.log", "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}/?region=japan"
-        try:
-            _wait_healthy(url.split("/?")[0], proc)
-            yield url, marker
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+    with streamlit_server(ROOT / "app.py", cwd=ROOT, env=env, log=folder / "streamlit.log") as url:
+        yield f"{url}/?region=japan", marker
 
 
 def test_app_runs_no_layer_text(hostile_app):
