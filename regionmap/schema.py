@@ -70,6 +70,7 @@ IsoDate = Annotated[
     Field(pattern=ISO_DATE_PATTERN, description="ISO 8601 date: YYYY-MM-DD, YYYY-MM or YYYY"),
 ]
 Key = Annotated[str, Field(pattern=KEY_PATTERN, max_length=80)]
+SourceKind = Literal["official", "primary", "news", "encyclopedia", "other"]
 Iso3 = Annotated[str, Field(pattern=ISO3_PATTERN, description="ISO 3166-1 alpha-3 code")]
 
 
@@ -86,6 +87,15 @@ class Source(_Model):
     url: HttpUrl
     published: IsoDate | None = None
     accessed: IsoDate
+    kind: SourceKind | None = Field(
+        default=None,
+        description=(
+            "What the page is: 'official' (a government, ministry, armed service, agency, "
+            "parliament or international organisation), 'primary' (the treaty text, or the "
+            "actor itself, e.g. a manufacturer announcing its own test), 'news', "
+            "'encyclopedia' or 'other'"
+        ),
+    )
 
 
 class Agreement(_Model):
@@ -122,7 +132,14 @@ class TimeFields(_Model):
     """Which feature properties hold a date, or the start and end of a date range."""
 
     start: str = Field(min_length=1)
-    end: str | None = None
+    end: str | None = Field(
+        default=None,
+        description="Property with the end of the range; a feature without one is still open",
+    )
+    precision: str | None = Field(
+        default=None,
+        description="Property saying how precise the start date is: day, month or year",
+    )
 
 
 class LayerMeta(_Model):

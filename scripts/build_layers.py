@@ -17,7 +17,7 @@ import yaml
 
 from regionmap.catalog import ROOT, Catalog
 
-COMMON = ("id", "name", "country", "note", "sources")
+COMMON = ("id", "name", "country", "location", "note", "sources")
 LAYERS: dict[str, dict[str, Any]] = {
     "basing": {
         "title": "Declared basing and access agreements",
@@ -26,7 +26,7 @@ LAYERS: dict[str, dict[str, Any]] = {
             "each with the agreement it falls under. Points are installation reference points "
             "at the precision of the cited source; they are not boundaries or footprints."
         ),
-        "fields": ("host", "user", "agreement", "agreement_name", "since", "status"),
+        "fields": ("host", "user", "agreement", "agreement_name", "since", "until", "status"),
         "style": {
             "color": "#b2182b",
             "fill_color": "#d6604d",
@@ -40,9 +40,10 @@ LAYERS: dict[str, dict[str, Any]] = {
             ("user", "User"),
             ("agreement_name", "Agreement"),
             ("since", "Since"),
+            ("until", "Until"),
             ("status", "Status"),
         ],
-        "time": {"start": "since"},
+        "time": {"start": "since", "end": "until"},
         "group": "Declared presence",
     },
     "test-ranges": {
@@ -51,7 +52,7 @@ LAYERS: dict[str, dict[str, Any]] = {
             "Publicly declared missile test ranges and launch sites, each as one reference "
             "point from the cited source. No range areas, rings or envelopes are drawn."
         ),
-        "fields": ("operator", "established", "purpose"),
+        "fields": ("operator", "established", "until", "purpose"),
         "style": {
             "color": "#2166ac",
             "fill_color": "#4393c3",
@@ -60,8 +61,13 @@ LAYERS: dict[str, dict[str, Any]] = {
             "weight": 1.5,
             "marker": "square",
         },
-        "popup": [("operator", "Operator"), ("established", "Established"), ("purpose", "Purpose")],
-        "time": {"start": "established"},
+        "popup": [
+            ("operator", "Operator"),
+            ("established", "Established"),
+            ("until", "Until"),
+            ("purpose", "Purpose"),
+        ],
+        "time": {"start": "established", "end": "until"},
         "group": "Test ranges",
     },
     "events": {
@@ -81,7 +87,7 @@ LAYERS: dict[str, dict[str, Any]] = {
             "marker": "diamond",
         },
         "popup": [("date", "Date"), ("place", "Place"), ("summary", "Summary")],
-        "time": {"start": "date"},
+        "time": {"start": "date", "precision": "date_precision"},
         "group": "Events",
     },
 }
