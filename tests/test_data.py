@@ -28,6 +28,12 @@ EXCEPTIONS = {
     # Launches in the White Sea: the point is at sea, off the Russian coast.
     "2020-10-zircon-launch-white-sea": None,
     "2021-07-zircon-launch-white-sea": None,
+    "2021-11-zircon-launch-white-sea-announced-18": None,
+    "2021-11-zircon-launch-white-sea-announced-29": None,
+    "2022-05-zircon-launch-barents-to-white-sea": None,
+    "2020-11-zircon-launch-white-sea": None,
+    "2021-10-zircon-first-submarine-launch": None,
+    "2021-12-zircon-launch-chizha-target": None,
 }
 KM_PER_DEGREE = 111.32  # degree distance times this over-estimates km: a safe bound
 
