@@ -146,6 +146,7 @@ PUBLISHER_WORDS: dict[str, tuple[str, ...]] = {
     "usembassy.gov": ("Embassy",),
     "mofa.go.jp": ("Ministry of Foreign Affairs",),
     "mod.go.jp": ("Ministry of Defense",),
+    "afp.mil.ph": ("Armed Forces of the Philippines",),
     "kantei.go.jp": ("Prime Minister",),
     "kremlin.ru": ("President of Russia", "Kremlin"),
     "parliament.uk": ("Parliament",),
