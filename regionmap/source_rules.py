@@ -147,6 +147,7 @@ PUBLISHER_WORDS: dict[str, tuple[str, ...]] = {
     "mofa.go.jp": ("Ministry of Foreign Affairs",),
     "mod.go.jp": ("Ministry of Defense",),
     "afp.mil.ph": ("Armed Forces of the Philippines",),
+    "gov-online.go.jp": ("Government of Japan",),
     "kantei.go.jp": ("Prime Minister",),
     "kremlin.ru": ("President of Russia", "Kremlin"),
     "parliament.uk": ("Parliament",),
