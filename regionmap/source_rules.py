@@ -148,6 +148,7 @@ PUBLISHER_WORDS: dict[str, tuple[str, ...]] = {
     "mod.go.jp": ("Ministry of Defense",),
     "afp.mil.ph": ("Armed Forces of the Philippines",),
     "gov-online.go.jp": ("Government of Japan",),
+    "pladaily.com.cn": ("PLA Daily",),
     "kantei.go.jp": ("Prime Minister",),
     "kremlin.ru": ("President of Russia", "Kremlin"),
     "parliament.uk": ("Parliament",),
