@@ -173,6 +173,9 @@ PUBLISHER_WORDS: dict[str, tuple[str, ...]] = {
     "bayterek.kz": ("Baiterek",),
     "zakonpravo.kz": ("zakonpravo.kz", "Zakon i Pravo"),
     "china-consulate.org": ("Consulate",),
+    "spacechina.com": ("CASC", "China Aerospace Science and Technology Corporation"),
+    "kcna.kp": ("KCNA", "Korean Central News Agency"),
+    "pc.gc.ca": ("Parks Canada",),
 }
 # Publisher words that belong to one host family only: 'Wikipedia' on a mirror means the
 # mirror was cited instead of the article.
