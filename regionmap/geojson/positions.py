@@ -139,7 +139,7 @@ class Positions:
                 "warning",
             )
         self.vertices += 1
-        x, y = float(value[0]), float(value[1])
+        x, y = value[0], value[1]
         if self.transform is not None:
             x, y = self.transform(x, y)
             if not (math.isfinite(x) and math.isfinite(y)):
