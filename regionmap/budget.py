@@ -37,7 +37,7 @@ def pixel_budget_error(fmt: str, dpi: int, width_in: float) -> str | None:
     >>> pixel_budget_error("png", 300, 7.0) is None
     True
     >>> print(pixel_budget_error("png", 1200, 7.0))  # doctest: +ELLIPSIS
-    a 7 in wide PNG at 1200 dpi is up to 71 megapixels, above the budget of 30; lower --dpi to 782 or less, or --width-in to 4.5 or less (or raise REGIONMAP_MAX_MEGAPIXELS)
+    a 7 in wide PNG at 1200 dpi is up to 71 megapixels, above the budget of 30; lower --dpi ...
     """
     if fmt.lower().lstrip(".") != "png":
         return None
