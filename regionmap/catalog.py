@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import stat
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -365,8 +366,8 @@ def _yaml_problem(name: str, exc: yaml.YAMLError) -> Problem:
     mark = getattr(exc, "problem_mark", None)
     detail = str(getattr(exc, "problem", None) or exc).split("\n")[0]
     if "constructor for the tag" in detail:
-        tag = detail.rsplit("tag", 1)[-1].strip(" '")
-        tag = tag.replace("tag:yaml.org,2002:", "!!")
+        found = re.search(r"tag '([^']*)'", detail)
+        tag = (found.group(1) if found else "?").replace("tag:yaml.org,2002:", "!!")
         return Problem(
             name,
             "yaml-unsafe",
