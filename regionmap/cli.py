@@ -7,6 +7,7 @@ Errors are one clear message each, never a traceback.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
 from collections import Counter
@@ -117,6 +118,13 @@ class _Group(click.Group):
         except click.ClickException as exc:
             exc.message = reveal_controls(exc.message)
             raise
+        except OSError as exc:  # e.g. an export into a full or read-only folder
+            where = f" ({exc.filename})" if exc.filename else ""
+            code = errno.errorcode.get(exc.errno or 0, "")
+            raise click.ClickException(
+                reveal_controls(f"{exc.strerror or exc}{f' ({code})' if code else ''}{where}")
+                + "; check the folder and try again"
+            ) from None
         except MemoryError:
             raise click.ClickException(
                 "not enough memory to finish; nothing was written. Try smaller inputs "

@@ -127,6 +127,14 @@ def _version_key(license_id: str) -> tuple[int, ...]:
     return (*numbers, -len(license_id))
 
 
+def _check_relative_path(value: str) -> str:
+    """Refuse NUL and other control characters in a file path (no file system takes them)."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("the path holds a control character; write a plain relative path")
+    return value
+
+
+DataPath = Annotated[str, AfterValidator(_check_relative_path)]
 HttpUrl = Annotated[str, AfterValidator(check_http_url)]
 IsoDate = Annotated[
     str,
@@ -229,8 +237,8 @@ class LayerMeta(_Model):
     attribution: str | None = Field(
         default=None, description="Plain-text credit shown on the map and on every export"
     )
-    data: str = Field(min_length=1, description="GeoJSON file, relative to this metadata file")
-    resolutions: dict[Literal["110m", "50m", "10m"], str] = Field(
+    data: DataPath = Field(min_length=1, description="GeoJSON file, relative to this metadata file")
+    resolutions: dict[Literal["110m", "50m", "10m"], DataPath] = Field(
         default_factory=dict,
         description="Alternative files by Natural Earth scale, chosen by the view's extent",
     )

@@ -140,7 +140,12 @@ def build_hostile_catalog(folder: Path) -> Path:
         "terminal-escapes",
         [point("t1", "Name \x1b[2J cleared", 140.0, 36.0)],
         title="Retitled \x1b]0;owned\x07 window",
-        sources=[{**source("src"), "publisher": "Publisher \u202eevil"}],
+        sources=[
+            {
+                **source("src", "Escapes source", "https://example.org/escapes"),
+                "publisher": "Publisher \u202eevil",
+            }
+        ],
     )
     assert json.loads((data / GOOD.join(["", ".geojson"])).read_text())["features"]
     return folder

@@ -437,3 +437,44 @@ def test_failed_add_into_an_empty_catalog_leaves_nothing(tmp_path):
     result = run_capped(*_add_args(missing, source=CORPUS / "file-png-renamed.geojson"))
     assert result.returncode == 1 and "this is a PNG image" in result.stderr
     assert not missing.exists()
+
+
+def test_png_pixel_budget_says_what_to_lower(tmp_path):
+    result = run_capped(
+        "export", "--region", "world", "--dpi", "1200", "--out", str(tmp_path / "w.png")
+    )
+    out = assert_clean_output(result)
+    assert result.returncode == 2, out
+    assert "above the budget of 30" in out and "lower --dpi to 782 or less" in out
+    assert not (tmp_path / "w.png").exists()
+
+
+@pytest.mark.browser
+def test_hostile_catalog_in_chromium(hostile, tmp_path):
+    """In a real browser: the map draws, broken layers are listed, the override is visible."""
+    from browser import chromium_page, chromium_skip_reason, streamlit_server
+
+    reason = chromium_skip_reason()
+    if reason:
+        pytest.skip(reason)
+    env = {**os.environ, "REGIONMAP_CATALOG": str(hostile), "PYTHONPATH": str(ROOT)}
+    log = tmp_path / "streamlit.log"
+    with (
+        streamlit_server(ROOT / "app.py", cwd=ROOT, env=env, log=log) as url,
+        chromium_page(viewport=(1200, 900)) as page,
+    ):
+        page.goto(url, timeout=120_000)
+        handle = page.wait_for_selector(
+            "iframe[title='streamlit_folium.st_folium']", timeout=120_000
+        )
+        handle.content_frame().wait_for_selector(".leaflet-container", timeout=60_000)
+        page.get_by_text("Layer problems").first.wait_for(timeout=60_000)
+        text = page.inner_text("body")
+        assert f"{len(BROKEN)} broken" in text, text[:2000]
+        for layer_id in ("big-integer", "billion-laughs", "lone-surrogate", "png-as-geojson"):
+            assert layer_id in text
+        page.get_by_role("tab", name="Sources").click()
+        page.get_by_text("evil").first.wait_for(timeout=30_000)
+        text = page.inner_text("body")
+        assert "\\u202eevil" in text and "\u202e" not in text
+        assert "Traceback" not in text
