@@ -14,10 +14,13 @@ were.
 One concern per module:
 
 - :mod:`~regionmap.geojson.decode`: bytes to a document (file type, encoding, depth, JSON)
-- :mod:`~regionmap.geojson.structure`: collection, features, properties, geometries
+- :mod:`~regionmap.geojson.structure`: the top level, collection, features, properties
+- :mod:`~regionmap.geojson.members`: bbox, crs, forbidden members, type names
+- :mod:`~regionmap.geojson.geometry`: geometries, rings and lines
 - :mod:`~regionmap.geojson.positions`: the numpy fast path and the explaining path
 - :mod:`~regionmap.geojson.repair`: winding, the antimeridian, invalid polygons
 - :mod:`~regionmap.geojson.summary`: one warning per kind of silent fix
+- :mod:`~regionmap.geojson.report`: collecting problems, with a bound per rule
 - :mod:`~regionmap.geojson.read`: :func:`read_geojson`, which never raises
 """
 
