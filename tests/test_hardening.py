@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from regionmap.catalog import ROOT
-from regionmap.geojson import GEOMETRY_TYPES, Limits, read_geojson
+from regionmap.geojson import GEOMETRY_TYPES, Limits, nesting_depth, read_geojson
+from regionmap.geojson import decode as decode_module
 
 ADD = [
     "--title",
@@ -478,3 +479,32 @@ def test_hostile_catalog_in_chromium(hostile, tmp_path):
         text = page.inner_text("body")
         assert "\\u202eevil" in text and "\u202e" not in text
         assert "Traceback" not in text
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab', max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=25,
+)
+
+
+def _depth(value) -> int:
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    return 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_nesting_scan_agrees_with_the_parsed_document(value):
+    """Brackets and quotes inside strings (escaped or not) never count as nesting."""
+    text = json.dumps(value, ensure_ascii=False)
+    assert nesting_depth(text.encode("utf-8"), cap=10_000) == _depth(value)
+    chunk = decode_module._CHUNK
+    decode_module._CHUNK = 5  # strings and escapes that straddle chunk boundaries
+    try:
+        assert nesting_depth(text.encode("utf-8"), cap=10_000) == _depth(value)
+    finally:
+        decode_module._CHUNK = chunk
