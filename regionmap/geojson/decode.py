@@ -174,6 +174,27 @@ def nesting_depth(raw: bytes | str, cap: int) -> int:
     return deepest
 
 
+def _longest_digit_run(raw: bytes | str) -> int:
+    """The longest run of ASCII digits in the file (vectorised; a regex is ten times slower)."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    buf = np.frombuffer(data, dtype=np.uint8)
+    longest = carried = 0
+    for start in range(0, len(buf), _CHUNK):
+        chunk = buf[start : start + _CHUNK]
+        digit = np.concatenate(([False], (chunk >= 0x30) & (chunk <= 0x39), [False]))
+        edges = np.flatnonzero(digit[1:] != digit[:-1])
+        if not len(edges):
+            carried = 0
+            continue
+        begins, ends = edges[0::2], edges[1::2]
+        runs = ends - begins
+        if begins[0] == 0:  # a run carried over from the previous chunk
+            runs[0] += carried
+        longest = max(longest, int(runs.max()))
+        carried = int(runs[-1]) if ends[-1] == len(chunk) else 0
+    return longest
+
+
 def _escaped(buf: np.ndarray, index: int) -> bool:
     """True if the quote at ``index`` follows an odd run of backslashes."""
     run = 0
@@ -227,10 +248,12 @@ def parse(text: str, report: Reporter, limits: Limits, raw: bytes | None = None)
         too_big.append(digits)
         return 0
 
+    # The integer hook costs a Python call per integer; only files with a run of 19 or more
+    # digits (the shortest integer that can exceed 64 bits) need it.
+    long_digits = _longest_digit_run(text if raw is None else raw) >= 19
+    hooks: dict[str, Any] = {"parse_int": integer} if long_digits else {}
     try:
-        doc = json.loads(
-            text, object_pairs_hook=pairs_hook, parse_constant=constant, parse_int=integer
-        )
+        doc = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=constant, **hooks)
     except json.JSONDecodeError as exc:
         _syntax_error(text, exc, report)
         return NOTHING
