@@ -339,7 +339,7 @@ def regions_command() -> None:
     """
     for region in load_regions().values():
         west, south, east, north = region.bbox
-        click.echo(f"{region.name:30} {region.title:36} [{west}, {south}, {east}, {north}]")
+        _echo(f"{region.name:30} {region.title:36} [{west}, {south}, {east}, {north}]")
 
 
 ISO3 = re.compile(r"^[A-Z]{3}$")
