@@ -458,7 +458,14 @@ def add_layer_tab(catalog: Catalog, bbox: tuple) -> None:
                 license_url=license_url.strip() or None,
             )
             try:
-                added = add_layer(catalog, path, new, limits=upload_limits(cap))
+                added = add_layer(
+                    catalog,
+                    path,
+                    new,
+                    limits=upload_limits(cap),
+                    display_name=upload.name,
+                    face="app",
+                )
             except InvalidLayerError as exc:
                 st.error(md(exc))
                 report(exc.problems, ok=False)

@@ -7,6 +7,7 @@ Errors are one clear message each, never a traceback.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
 from collections import Counter
@@ -18,6 +19,7 @@ import click
 
 from regionmap import __version__
 from regionmap.catalog import CATALOG_ENV, Catalog, load_entry, load_meta
+from regionmap.controls import reveal_controls
 from regionmap.export import (
     DEFAULT_DPI,
     DEFAULT_WIDTH_IN,
@@ -28,9 +30,10 @@ from regionmap.export import (
     export_view,
 )
 from regionmap.filters import Filters
-from regionmap.geojson import Limits
+from regionmap.geojson import MAX_DEPTH_OPTION, Limits
 from regionmap.problems import CatalogError, InvalidLayerError, Problem
 from regionmap.regions import load_regions
+from regionmap.schema import is_kebab_id
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 PROGRESS_BYTES = 20 * 1024 * 1024
@@ -59,13 +62,31 @@ def limit_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         fn = click.option(
             name, type=click.IntRange(min=1), default=default, show_default=True, help=text
         )(fn)
-    return fn
+    return click.option(
+        "--max-depth",
+        type=click.IntRange(1, MAX_DEPTH_OPTION),
+        default=defaults.max_depth,
+        show_default=True,
+        help="Deepest nesting of feature properties accepted.",
+    )(fn)
 
 
-def _limits(max_mb: int, max_features: int, max_vertices: int) -> Limits:
+def _limits(max_mb: int, max_features: int, max_vertices: int, max_depth: int = 32) -> Limits:
     return Limits(
-        max_bytes=max_mb * 1_000_000, max_features=max_features, max_vertices=max_vertices
+        max_bytes=max_mb * 1_000_000,
+        max_features=max_features,
+        max_vertices=max_vertices,
+        max_depth=max_depth,
     )
+
+
+def _echo(text: str, **style: Any) -> None:
+    """Print one line with its control characters and bidi overrides made visible.
+
+    Catalog text (titles, ids, file names, messages quoting values) may hold terminal
+    escape sequences; none of them reaches the terminal as such (issue 13).
+    """
+    click.secho(reveal_controls(text), **style)
 
 
 def _echo_problems(problems: list[Problem], per_rule: int = 10) -> None:
@@ -76,17 +97,48 @@ def _echo_problems(problems: list[Problem], per_rule: int = 10) -> None:
         shown[key] += 1
         if shown[key] <= per_rule:
             colour = "red" if problem.is_error else "yellow"
-            click.secho(str(problem), fg=colour, err=True)
+            _echo(str(problem), fg=colour, err=True)
     for (severity, rule), count in shown.items():
         if count > per_rule:
-            click.secho(
+            _echo(
                 f"... and {count - per_rule} more {severity}(s) of rule [{rule}] like these.",
                 fg="red" if severity == "error" else "yellow",
                 err=True,
             )
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+class _Group(click.Group):
+    """The command group: no exception leaves a command as a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.Abort):
+            raise
+        except click.ClickException as exc:
+            exc.message = reveal_controls(exc.message)
+            raise
+        except OSError as exc:  # e.g. an export into a full or read-only folder
+            where = f" ({exc.filename})" if exc.filename else ""
+            code = errno.errorcode.get(exc.errno or 0, "")
+            raise click.ClickException(
+                reveal_controls(f"{exc.strerror or exc}{f' ({code})' if code else ''}{where}")
+                + "; check the folder and try again"
+            ) from None
+        except MemoryError:
+            raise click.ClickException(
+                "not enough memory to finish; nothing was written. Try smaller inputs "
+                "(e.g. a lower --max-mb or --dpi)."
+            ) from None
+        except Exception as exc:  # the command boundary: one line, never a traceback
+            detail = reveal_controls(str(exc).split("\n")[0][:160])
+            raise click.ClickException(
+                f"unexpected {type(exc).__name__}: {detail}. This is a bug in regionmap; "
+                "please report it with the command you ran."
+            ) from None
+
+
+@click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="regionmap")
 def cli() -> None:
     """regionmap: a source-cited regional map explorer.
@@ -109,20 +161,26 @@ def layers_command(catalog_dir: Path | None) -> None:
     catalog = Catalog(catalog_dir)
     entries = catalog.entries()
     if not entries:
-        click.echo("No layers in the catalog.")
+        _echo("No layers in the catalog.")
         return
     rows = []
     for entry in entries:
         layer = load_entry(entry)
         errors = sum(p.is_error for p in layer.problems)
         status = "ok" if layer.ok else f"{errors} problem{'s' * (errors != 1)}"
-        title = layer.meta.title if layer.meta else "?"
+        title = _cell(layer.meta.title) if layer.meta else "?"
         licence = layer.meta.license if layer.meta else "?"
-        rows.append((entry.id, title, str(len(layer.features)), licence, status))
+        rows.append((_cell(entry.id), title, str(len(layer.features)), licence, status))
     header = ("ID", "TITLE", "FEATURES", "LICENSE", "STATUS")
     widths = [max(len(r[i]) for r in (*rows, header)) for i in range(5)]
     for row in (header, *rows):
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+        _echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+def _cell(text: str, width: int = 48) -> str:
+    """A table cell: control characters visible, long text cut."""
+    text = reveal_controls(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @cli.command(name="validate")
@@ -140,13 +198,21 @@ def validate_command(layer_ids: tuple[str, ...], catalog_dir: Path | None, fix: 
         regionmap validate basing test-ranges
     """
     catalog = Catalog(catalog_dir)
+    for layer_id in layer_ids:
+        if not is_kebab_id(layer_id):
+            raise click.UsageError(
+                f"{layer_id[:80]!r} is not a layer id; validate takes ids such as "
+                "test-ranges (kebab-case, never a path): see `regionmap layers`"
+            )
     ids = list(layer_ids) or catalog.ids()
     failed = 0
     for layer_id in ids:
         entry = catalog.entry(layer_id)
         if entry is None:
+            known = catalog.ids()
             raise click.UsageError(
-                f"there is no layer {layer_id!r}; choose from: {', '.join(catalog.ids())}"
+                f"there is no layer {layer_id!r}; choose from: {', '.join(known[:30])}"
+                + (", ..." if len(known) > 30 else "")
             )
         meta, _ = load_meta(entry)
         resolutions = [None, *(meta.resolutions if meta else {})]
@@ -161,9 +227,9 @@ def validate_command(layer_ids: tuple[str, ...], catalog_dir: Path | None, fix: 
         _echo_problems(problems)
         if errors:
             failed += 1
-            click.secho(f"{layer_id}: {errors} error(s), {warnings} warning(s)", fg="red")
+            _echo(f"{layer_id}: {errors} error(s), {warnings} warning(s)", fg="red")
         else:
-            click.echo(f"{layer_id}: ok ({count} features, {warnings} warning(s))")
+            _echo(f"{layer_id}: ok ({count} features, {warnings} warning(s))")
     if failed:
         raise SystemExit(1)
 
@@ -205,6 +271,7 @@ def add_command(
     max_mb: int,
     max_features: int,
     max_vertices: int,
+    max_depth: int,
 ) -> None:
     """Validate a GeoJSON file and add it to the catalog as a new layer.
 
@@ -231,7 +298,7 @@ def add_command(
         source_publisher=source_publisher,
         description=description,
     )
-    limits = _limits(max_mb, max_features, max_vertices)
+    limits = _limits(max_mb, max_features, max_vertices, max_depth)
     size = os.path.getsize(file)
     try:
         if size >= PROGRESS_BYTES:
@@ -255,7 +322,7 @@ def add_command(
         raise click.ClickException(str(exc)) from None
     _echo_problems(result.warnings)
     where = result.meta_path.parent.parent
-    click.echo(
+    _echo(
         f"Added layer {layer_id!r}: {result.feature_count} features, "
         f"{len(result.warnings)} warning(s). Wrote {result.data_path.relative_to(where)} "
         f"and {result.meta_path.relative_to(where)} in {where}."
@@ -272,7 +339,7 @@ def regions_command() -> None:
     """
     for region in load_regions().values():
         west, south, east, north = region.bbox
-        click.echo(f"{region.name:30} {region.title:36} [{west}, {south}, {east}, {north}]")
+        _echo(f"{region.name:30} {region.title:36} [{west}, {south}, {east}, {north}]")
 
 
 ISO3 = re.compile(r"^[A-Z]{3}$")
@@ -445,9 +512,9 @@ def export_command(
     except (CatalogError, NotImplementedError) as exc:
         raise click.ClickException(str(exc)) from None
     for warning in result.warnings:
-        click.secho(f"warning: {warning}", fg="yellow", err=True)
+        _echo(f"warning: {warning}", fg="yellow", err=True)
     pages = f", {result.pages} pages" if result.pages > 1 else ""
-    click.echo(
+    _echo(
         f"Wrote {result.path} ({result.fmt}{pages}): {result.features} feature(s), "
         f"{result.sources} source(s)."
     )

@@ -27,6 +27,7 @@ from typing import Any
 
 import shapely
 
+from regionmap.budget import pixel_budget_error
 from regionmap.catalog import Catalog, Layer
 from regionmap.citations import Bibliography, number_sources
 from regionmap.clip import view_window
@@ -452,6 +453,8 @@ def check_options(fmt: str, dpi: int, width_in: float) -> str:
         raise ExportUsageError(
             f"width {width_in} in is out of range; use {WIDTH_RANGE[0]:g}–{WIDTH_RANGE[1]:g} in"
         )
+    if budget_error := pixel_budget_error(fmt, dpi, width_in):
+        raise ExportUsageError(budget_error)
     return fmt
 
 

@@ -16,6 +16,7 @@ import html
 import re
 from typing import Any
 
+from regionmap.controls import reveal_controls
 from regionmap.schema import check_http_url
 
 __all__ = ["escape_markdown", "escape_text", "markdown_link", "safe_link", "safe_url"]
@@ -61,7 +62,10 @@ def escape_text(value: Any) -> str:
     """
     if value is None:
         return ""
-    return html.escape(str(value), quote=True).translate(_EXTRA)
+    # Control characters and bidi overrides become visible escapes (issue 13).
+    return html.escape(reveal_controls(str(value), keep_whitespace=True), quote=True).translate(
+        _EXTRA
+    )
 
 
 def safe_url(url: Any) -> str | None:
@@ -141,7 +145,9 @@ def escape_markdown(value: Any) -> str:
     >>> print(escape_markdown("*bold* $x$"))
     \\*bold\\* \\$x\\$
     """
-    return _MARKDOWN.sub(r"\\\1", "" if value is None else str(value))
+    return _MARKDOWN.sub(
+        r"\\\1", "" if value is None else reveal_controls(str(value), keep_whitespace=True)
+    )
 
 
 def markdown_link(url: Any, text: Any) -> str:

@@ -9,7 +9,10 @@ wherever they are shown.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import functools
 import re
+from collections import Counter
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -54,15 +57,84 @@ def _date_to_text(value: Any) -> Any:
 
 
 def _check_license(value: str) -> str:
-    """Reject placeholder licences such as "NA" (geodatasets has 54 of them)."""
-    if value.strip().lower() in PLACEHOLDER_LICENSES:
+    """Accept an SPDX licence id (from the real SPDX list) or "other"; refuse placeholders.
+
+    Ids are matched case-insensitively and returned in their SPDX spelling. Placeholders such
+    as "NA" (geodatasets has 54 of them) and near misses such as "ODC-PDDL" are refused, the
+    latter with the id that was probably meant.
+    """
+    text = value.strip()
+    if text.lower() in PLACEHOLDER_LICENSES:
         raise ValueError(
             f"{value!r} is a placeholder, not a licence; give an SPDX id such as "
             '"CC0-1.0", "PDDL-1.0" or "CC-BY-4.0", or "other" with a license_url'
         )
+    if text.lower() == "other":
+        return text
+    known = spdx_license_ids()
+    if text.lower() in known:
+        return known[text.lower()]
+    guess = suggest_license(text)
+    hint = f" (did you mean {guess}?)" if guess else ""
+    raise ValueError(
+        f"{value[:80]!r} is not an SPDX licence id{hint}; use an id from the SPDX list "
+        '(https://spdx.org/licenses/) such as "CC0-1.0", "PDDL-1.0" or "CC-BY-4.0", or '
+        '"other" with a license_url'
+    )
+
+
+@functools.cache
+def spdx_license_ids() -> dict[str, str]:
+    """The SPDX licence ids (from the ``license-expression`` package), by lower-case id."""
+    from license_expression import get_spdx_licensing
+
+    ids = get_spdx_licensing().known_symbols
+    return {
+        key.lower(): key
+        for key in ids
+        if not key.startswith("LicenseRef-") and not key.lower().endswith("exception")
+    }
+
+
+def suggest_license(value: str) -> str | None:
+    """The SPDX id a near miss most likely means ("ODC-PDDL" → "PDDL-1.0"), or None.
+
+    Examples
+    --------
+    >>> suggest_license("ODC-PDDL")
+    'PDDL-1.0'
+    >>> suggest_license("CC-BY")
+    'CC-BY-4.0'
+    """
+    known = spdx_license_ids()
+    lower = value.strip().lower()
+    stems: dict[str, list[str]] = {}
+    for key, canonical in known.items():
+        stem = re.split(r"-v?\d", key, maxsplit=1)[0]
+        stems.setdefault(stem, []).append(canonical)
+    words = [lower, *re.split(r"[^a-z0-9.+]+", lower)]
+    words += ["-".join(lower.split("-")[i:]) for i in range(1, lower.count("-") + 1)]
+    for word in words:
+        if word in stems:
+            return max(stems[word], key=_version_key)
+    close = difflib.get_close_matches(lower, list(known), n=1, cutoff=0.8)
+    return known[close[0]] if close else None
+
+
+def _version_key(license_id: str) -> tuple[int, ...]:
+    """Sort key: the version numbers in an id, highest last (plain ids before -only/-or-later)."""
+    numbers = tuple(int(n) for n in re.findall(r"\d+", license_id))
+    return (*numbers, -len(license_id))
+
+
+def _check_relative_path(value: str) -> str:
+    """Refuse NUL and other control characters in a file path (no file system takes them)."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("the path holds a control character; write a plain relative path")
     return value
 
 
+DataPath = Annotated[str, AfterValidator(_check_relative_path)]
 HttpUrl = Annotated[str, AfterValidator(check_http_url)]
 IsoDate = Annotated[
     str,
@@ -165,8 +237,8 @@ class LayerMeta(_Model):
     attribution: str | None = Field(
         default=None, description="Plain-text credit shown on the map and on every export"
     )
-    data: str = Field(min_length=1, description="GeoJSON file, relative to this metadata file")
-    resolutions: dict[Literal["110m", "50m", "10m"], str] = Field(
+    data: DataPath = Field(min_length=1, description="GeoJSON file, relative to this metadata file")
+    resolutions: dict[Literal["110m", "50m", "10m"], DataPath] = Field(
         default_factory=dict,
         description="Alternative files by Natural Earth scale, chosen by the view's extent",
     )
@@ -184,10 +256,12 @@ class LayerMeta(_Model):
     def _check_keys(self) -> LayerMeta:
         if self.license.lower() == "other" and not self.license_url:
             raise ValueError('license "other" needs a license_url that says what the terms are')
-        keys = [s.key for s in self.sources]
-        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        # Linear in the number of sources: a counter, then a set (never list.count in a loop).
+        counts = Counter(s.key for s in self.sources)
+        dupes = sorted(k for k, n in counts.items() if n > 1)
         if dupes:
-            raise ValueError(f"source keys must be unique; repeated: {', '.join(dupes)}")
+            raise ValueError(f"source keys must be unique; repeated: {', '.join(dupes[:10])}")
+        keys = set(counts)
         for agreement in self.agreements:
             unknown = [k for k in agreement.sources if k not in keys]
             if unknown:

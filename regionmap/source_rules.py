@@ -168,6 +168,17 @@ PUBLISHER_WORDS: dict[str, tuple[str, ...]] = {
     "andoyaspace.no": ("Andøya Space",),
     "rocketlabusa.com": ("Rocket Lab",),
     "cnes.fr": ("CNES",),
+    "isas.ac.jp": ("ISAS", "Institute of Space and Astronautical Science"),
+    "mbie.govt.nz": ("Ministry of Business, Innovation and Employment", "MBIE"),
+    "ela.space": ("Equatorial Launch Australia",),
+    "akleg.gov": ("Alaska State Legislature",),
+    "nmlegis.gov": ("New Mexico Legislature",),
+    "bayterek.kz": ("Baiterek",),
+    "zakonpravo.kz": ("zakonpravo.kz", "Zakon i Pravo"),
+    "china-consulate.org": ("Consulate",),
+    "spacechina.com": ("CASC", "China Aerospace Science and Technology Corporation"),
+    "kcna.kp": ("KCNA", "Korean Central News Agency"),
+    "pc.gc.ca": ("Parks Canada",),
 }
 # Publisher words that belong to one host family only: 'Wikipedia' on a mirror means the
 # mirror was cited instead of the article.

@@ -2,21 +2,25 @@
 
 Nothing is written unless the whole layer is valid. The data file and the metadata file are
 each written to a temporary file in the target folder, flushed to disk, and renamed into
-place; the metadata file, which is what makes a layer visible, is renamed last. A lock file
-serialises concurrent adds, so two ``regionmap add`` runs of the same id end with one layer
-and one clear error.
+place; the metadata file, which is what makes a layer visible, is renamed last. A lock on the
+catalog folder serialises concurrent adds, so two ``regionmap add`` runs of the same id end
+with one layer and one clear error. A failed add leaves the catalog byte for byte as it was:
+no lock file, no new empty folders, no temporary files; every OS error (disk full, read-only,
+no permission) is one line that says what and where.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import os
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import orjson
@@ -25,7 +29,13 @@ from pydantic import ValidationError
 
 from regionmap.catalog import META_SUFFIX, Catalog, _pydantic_problem, check_citations
 from regionmap.geojson import Limits, ReadResult, read_geojson
-from regionmap.problems import InvalidLayerError, LayerExistsError, Problem, has_errors
+from regionmap.problems import (
+    CatalogError,
+    InvalidLayerError,
+    LayerExistsError,
+    Problem,
+    has_errors,
+)
 from regionmap.schema import LayerMeta, is_kebab_id
 
 
@@ -84,6 +94,38 @@ def build_meta(new: NewLayer, result: ReadResult, today: dt.date | None = None) 
     return meta
 
 
+#: How each face names the fields of a new layer, and how it says an id is taken.
+FACES: dict[str, dict[str, str]] = {
+    "cli": {
+        "id": "--id",
+        "title": "--title",
+        "description": "--description",
+        "license": "--license",
+        "license_url": "--license-url",
+        "sources.0.title": "--source-title",
+        "sources.0.url": "--source-url",
+        "sources.0.publisher": "--source-publisher",
+        "exists": "use --force to replace it, or choose another --id",
+    },
+    "app": {
+        "id": "Layer id",
+        "title": "Title",
+        "description": "Description",
+        "license": "Licence",
+        "license_url": "Licence URL",
+        "sources.0.title": "Source title",
+        "sources.0.url": "Source URL",
+        "sources.0.publisher": "Source publisher",
+        "exists": "choose another layer id",
+    },
+}
+Face = Literal["cli", "app"]
+
+
+class WriteError(CatalogError):
+    """The operating system refused a write (disk full, read-only, no permission, ...)."""
+
+
 def add_layer(
     catalog: Catalog,
     source: str | Path,
@@ -93,6 +135,8 @@ def add_layer(
     fix: bool = False,
     limits: Limits | None = None,
     progress: Callable[[int, int], None] | None = None,
+    display_name: str | None = None,
+    face: Face = "cli",
 ) -> AddResult:
     """Validate a GeoJSON file and add it to the catalog as a new layer.
 
@@ -108,6 +152,10 @@ def add_layer(
         Replace an existing layer with the same id.
     fix : bool
         Repair invalid polygons (reported as warnings) instead of rejecting them.
+    display_name : str, optional
+        How to name the file in messages (an upload's own name, not its temporary path).
+    face : {"cli", "app"}
+        Who asks: messages name that face's options (``--license``) or form fields.
 
     Raises
     ------
@@ -115,17 +163,62 @@ def add_layer(
         With every problem, when the file or the metadata has an error.
     LayerExistsError
         When the id is taken and ``force`` is not set.
+    WriteError
+        When the operating system refuses a write; the catalog is left as it was.
 
     Examples
     --------
     >>> add_layer(Catalog("~/maps"), "bases.geojson", NewLayer(  # doctest: +SKIP
     ...     "my-bases", "My bases", "CC0-1.0", "Source", "https://example.org/"))
     """
+    name = display_name or str(source)
+    try:
+        return _add_layer(catalog, source, new, name, force, fix, limits, progress, face)
+    except CatalogError:
+        raise
+    except MemoryError:
+        raise CatalogError(
+            f"{name}: not enough memory to add this file; nothing was written. Split it into "
+            "smaller layers, or lower --max-mb so that such files are refused early."
+        ) from None
+    except Exception as exc:  # isolation: never a traceback in the CLI or the app
+        raise CatalogError(
+            f"{name}: could not be added ({type(exc).__name__}: {str(exc)[:120]}); nothing "
+            "was written. This is a bug in regionmap: please report it."
+        ) from None
+
+
+def _add_layer(
+    catalog: Catalog,
+    source: str | Path,
+    new: NewLayer,
+    name: str,
+    force: bool,
+    fix: bool,
+    limits: Limits | None,
+    progress: Callable[[int, int], None] | None,
+    face: Face,
+) -> AddResult:
+    """The work of :func:`add_layer`."""
+    labels = FACES[face]
     if not is_kebab_id(new.id):
         raise InvalidLayerError(
-            f"the id {new.id!r} is not kebab-case; use lower-case letters, digits and "
+            f"the id {_shown(new.id)} is not kebab-case; use lower-case letters, digits and "
             'single hyphens, e.g. "my-bases" (at most 64 characters)',
             [],
+        )
+    unstorable = _unstorable_text(new, labels)
+    if unstorable:
+        raise InvalidLayerError(
+            f"{name}: 1 error(s); nothing was written to the catalog",
+            [
+                Problem(
+                    name,
+                    "text-surrogate",
+                    f"{unstorable}: the text holds a lone surrogate (an invalid character).",
+                    "Type the text again, or paste it from a UTF-8 source.",
+                )
+            ],
         )
     folder = catalog.write_dir
     meta_path = folder / "layers" / f"{new.id}{META_SUFFIX}"
@@ -134,8 +227,8 @@ def add_layer(
         if not path.resolve().is_relative_to(folder):
             raise InvalidLayerError(f"{path} would be outside the catalog {folder}", [])
     if not force:
-        _refuse_existing(catalog, new.id, meta_path)
-    result = read_geojson(source, fix=fix, limits=limits, progress=progress)
+        _refuse_existing(catalog, new.id, meta_path, labels["exists"])
+    result = read_geojson(source, fix=fix, limits=limits, progress=progress, display_name=name)
     problems = list(result.problems)
     meta_dict: dict | None = None
     if result.collection is not None:
@@ -143,75 +236,276 @@ def add_layer(
         try:
             meta = LayerMeta.model_validate(meta_dict)
         except ValidationError as exc:
-            problems += [_pydantic_problem("metadata", err) for err in exc.errors()]
+            problems += [_field_problem(name, err, labels) for err in exc.errors()]
         else:
-            problems += check_citations(meta, result, str(source))
+            problems += check_citations(meta, result, name)
     if has_errors(problems) or result.collection is None or meta_dict is None:
         errors = sum(p.is_error for p in problems)
         raise InvalidLayerError(
-            f"{source}: {errors} error(s); nothing was written to the catalog", problems
+            f"{name}: {errors} error(s); nothing was written to the catalog", problems
         )
-    for sub in ("layers", "data"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    with _catalog_lock(folder):
-        if not force:
-            _refuse_existing(catalog, new.id, meta_path)
+    try:
         # orjson writes a 50 MB layer in well under a second; json.dumps takes about seven.
         data_text = orjson.dumps(result.collection).decode("utf-8")
         meta_text = yaml.safe_dump(meta_dict, sort_keys=False, allow_unicode=True)
-        with (
-            _staged(data_path, data_text + "\n") as commit_data,
-            _staged(meta_path, meta_text) as commit_meta,
-        ):
-            commit_data()
-            commit_meta()
+    except (TypeError, ValueError, yaml.YAMLError) as exc:  # orjson.JSONEncodeError is one
+        raise InvalidLayerError(
+            f"{name}: 1 error(s); nothing was written to the catalog",
+            [Problem(name, "write-json", f"cannot be written as JSON: {exc}.", "Report this.")],
+        ) from None
+    with _catalog_transaction(folder) as writer:
+        if not force:
+            _refuse_existing(catalog, new.id, meta_path, labels["exists"])
+        writer.write_pair(data_path, data_text + "\n", meta_path, meta_text)
     return AddResult(meta_path, data_path, result.feature_count, problems)
 
 
-def _refuse_existing(catalog: Catalog, layer_id: str, meta_path: Path) -> None:
+def _shown(text: str) -> str:
+    """A short repr of user text for a message."""
+    return repr(text[:80].encode("utf-8", "backslashreplace").decode("utf-8"))
+
+
+def _unstorable_text(new: NewLayer, labels: dict[str, str]) -> str | None:
+    """The label of the first field whose text cannot be stored as UTF-8, or None."""
+    fields = {
+        "title": new.title,
+        "description": new.description,
+        "license": new.license,
+        "license_url": new.license_url,
+        "sources.0.title": new.source_title,
+        "sources.0.url": new.source_url,
+        "sources.0.publisher": new.source_publisher,
+    }
+    for key, value in fields.items():
+        if value is None:
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return labels.get(key, key)
+    return None
+
+
+def _field_problem(name: str, err: Any, labels: dict[str, str]) -> Problem:
+    """A metadata error of a new layer, naming the face's option or form field."""
+    problem = _pydantic_problem(name, err)
+    loc = ".".join(str(part) for part in err["loc"])
+    label = labels.get(loc)
+    if label is None:
+        return problem
+    message = problem.message.replace(f"'{loc}'", label, 1)
+    return Problem(name, problem.rule, message, problem.fix, problem.severity)
+
+
+def _refuse_existing(catalog: Catalog, layer_id: str, meta_path: Path, hint: str) -> None:
     """Raise LayerExistsError if the id is taken in the target folder or the catalog."""
     if meta_path.exists() or catalog.entry(layer_id) is not None:
-        raise LayerExistsError(
-            f"a layer with id {layer_id!r} already exists ({meta_path}); use --force to "
-            "replace it, or choose another --id"
-        )
+        raise LayerExistsError(f"a layer with id {layer_id!r} already exists ({meta_path}); {hint}")
 
 
-@contextlib.contextmanager
-def _catalog_lock(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the catalog folder while writing."""
-    lock_path = folder / "layers" / ".regionmap.lock"
-    with open(lock_path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+def _os_error(exc: OSError, path: Path, folder: Path, doing: str) -> WriteError:
+    """A one-line message for an OS error: what, where and the reason."""
+    try:
+        shown = path.relative_to(folder)
+    except ValueError:
+        shown = path
+    code = errno.errorcode.get(exc.errno or 0, "")
+    reason = f"{exc.strerror or exc}" + (f" ({code})" if code else "")
+    hints = {
+        errno.ENOSPC: "free some disk space and try again",
+        errno.EDQUOT: "free some of your disk quota and try again",
+        errno.EROFS: "the catalog is on a read-only file system; choose another --catalog",
+        errno.EACCES: "you may not write there; fix the folder's permissions or choose "
+        "another --catalog",
+        errno.EPERM: "you may not write there; fix the folder's permissions or choose "
+        "another --catalog",
+    }
+    hint = hints.get(exc.errno or 0, "check the folder and try again")
+    return WriteError(f"cannot {doing} {shown} in {folder}: {reason}; nothing was written ({hint})")
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the system allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+class _Writer:
+    """Writes a layer's two files under the catalog lock, undoing everything on failure."""
+
+    def __init__(self, folder: Path, mode: int) -> None:
+        self.folder = folder
+        self.mode = mode
+
+    def write_pair(self, data_path: Path, data_text: str, meta_path: Path, meta_text: str) -> None:
+        """Stage both files, then rename data and metadata into place (metadata last).
+
+        If the metadata rename fails, the data file is put back as it was (or removed), so
+        the catalog ends byte for byte as it began.
+        """
+        with (
+            _staged(data_path, data_text, self.mode, self.folder) as commit_data,
+            _staged(meta_path, meta_text, self.mode, self.folder) as commit_meta,
+        ):
+            backup = _backup(data_path, self.folder)
+            try:
+                commit_data()
+                try:
+                    commit_meta()
+                except BaseException:
+                    _restore(data_path, backup)
+                    backup = None
+                    raise
+            finally:
+                if backup is not None:
+                    with contextlib.suppress(OSError):
+                        os.unlink(backup)
+        _sync_dir(data_path.parent)
+        _sync_dir(meta_path.parent)
+
+
+def _backup(path: Path, folder: Path) -> Path | None:
+    """A hard link to the file about to be replaced (None if there is none)."""
+    if not path.exists():
+        return None
+    backup = path.with_name(f".{path.name}.{os.getpid()}.backup.tmp")
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(backup)
+        os.link(path, backup)
+    except OSError as exc:
+        raise _os_error(exc, path, folder, "keep a copy of") from None
+    return backup
+
+
+def _restore(path: Path, backup: Path | None) -> None:
+    """Put the replaced file back, or remove the new one if there was none."""
+    with contextlib.suppress(OSError):
+        if backup is None:
+            os.unlink(path)
+        else:
+            os.replace(backup, path)
+
+
+def _sync_dir(folder: Path) -> None:
+    """Flush a folder's entries to disk (best effort: not every file system allows it)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         try:
-            yield
+            os.fsync(fd)
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            os.close(fd)
 
 
 @contextlib.contextmanager
-def _staged(target: Path, text: str) -> Iterator[Callable[[], None]]:
+def _catalog_transaction(folder: Path) -> Iterator[_Writer]:
+    """Lock the catalog folder; create layers/ and data/; undo all of it if anything fails.
+
+    The lock is an ``flock`` on the catalog folder itself, so no lock file is left behind.
+    Folders this add creates are removed again when it fails (if still empty), and hidden
+    temporary files that a killed add left are removed while the lock is held (no other
+    add can be writing then). Every OS error becomes a :class:`WriteError`.
+    """
+    created: list[Path] = []
+    fd = _lock_folder(folder, created)
+    ok = False
+    try:
+        for sub in ("layers", "data"):
+            path = folder / sub
+            if not path.is_dir():
+                try:
+                    path.mkdir()
+                except FileExistsError:
+                    pass
+                except OSError as exc:
+                    raise _os_error(exc, path, folder, "create the folder") from None
+                else:
+                    created.append(path)
+        _remove_stale_temporaries(folder)
+        yield _Writer(folder, 0o666 & ~_umask())
+        ok = True
+    finally:
+        if not ok:
+            for path in reversed(created):
+                with contextlib.suppress(OSError):
+                    path.rmdir()  # only if empty: never removes anything of the user's
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _lock_folder(folder: Path, created: list[Path]) -> int:
+    """Create the catalog folder if needed and hold an exclusive lock on it; return the fd."""
+    for _ in range(20):
+        missing = [p for p in (folder, *folder.parents) if not p.exists()]
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as exc:
+            raise _os_error(exc, folder, folder.parent, "create the catalog folder") from None
+        created[:0] = [p for p in reversed(missing) if p not in created]
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(folder))
+        except OSError:
+            same = False
+        if same:
+            return fd
+        # A failing add removed the folder while this one waited: lock the new one instead.
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    raise WriteError(f"cannot lock the catalog folder {folder}: it keeps being replaced")
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Remove the hidden ``.<name>.*.tmp`` files of adds that were killed mid-write."""
+    for sub in ("layers", "data"):
+        with contextlib.suppress(OSError):
+            for path in (folder / sub).glob(".*.tmp"):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+
+@contextlib.contextmanager
+def _staged(target: Path, text: str, mode: int, folder: Path) -> Iterator[Callable[[], None]]:
     """Write text to a hidden temporary file beside target; yield a function that renames it.
 
-    The temporary file is removed if the rename never happens, so a failure leaves no
-    trace; a killed process may leave a hidden ``.<name>.*.tmp`` file, which the catalog
-    ignores.
+    The file gets the mode the umask allows (as any new file would), is flushed to disk,
+    and is removed if the rename never happens, so a failure leaves no trace; a killed
+    process may leave a hidden ``.<name>.*.tmp`` file, which the next add removes.
     """
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _os_error(exc, target, folder, "write") from None
     committed = False
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            os.fchmod(fd, mode)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise _os_error(exc, target, folder, "write") from None
 
         def commit() -> None:
             nonlocal committed
-            os.replace(tmp, target)
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise _os_error(exc, target, folder, "write") from None
             committed = True
 
         yield commit
     finally:
         if not committed:
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from regionmap.catalog import Layer, LayerEntry
+from regionmap.controls import reveal_controls
 from regionmap.geojson import Limits, ReadResult, read_geojson
 from regionmap.problems import Problem
 from regionmap.schema import LayerMeta, Style
@@ -113,7 +114,10 @@ def read_upload(path: Path, display_name: str, cap_mb: int) -> ReadResult:
     ReadResult
         Every problem, and the normalised collection when there is no error.
     """
-    return read_geojson(path, limits=upload_limits(cap_mb), display_name=display_name)
+    # read_geojson never raises; a name with control characters is shown with them visible
+    return read_geojson(
+        path, limits=upload_limits(cap_mb), display_name=reveal_controls(display_name)
+    )
 
 
 def preview_layer(result: ReadResult, name: str) -> Layer:
@@ -151,10 +155,10 @@ def problem_rows(problems: list[Problem]) -> list[dict[str, Any]]:
     return [
         {
             "severity": p.severity,
-            "where": p.where(),
+            "where": reveal_controls(p.where()),
             "rule": p.rule,
-            "message": p.message,
-            "fix": p.fix,
+            "message": reveal_controls(p.message),
+            "fix": reveal_controls(p.fix),
         }
         for p in problems
     ]

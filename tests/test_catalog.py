@@ -8,6 +8,7 @@ import pytest
 from conftest import CORPUS
 
 from regionmap.catalog import ROOT, Catalog
+from regionmap.problems import Problem
 from regionmap.schema import layer_json_schema
 from regionmap.store import NewLayer, add_layer
 
@@ -104,3 +105,111 @@ def test_unknown_citation_key_is_an_error(tmp_path):
     (problem,) = layer.problems
     assert problem.rule == "citation" and problem.feature_id == "f1"
     assert "unknown source key 'nope'" in problem.message
+
+
+# -- issue 13: metadata that once took the catalog down ----------------------------------
+
+
+def _catalog_with(tmp_path, name: str, text: str | bytes) -> Catalog:
+    folder = tmp_path / "cat"
+    (folder / "layers").mkdir(parents=True, exist_ok=True)
+    path = folder / "layers" / f"{name}.yaml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return Catalog(folder, root=tmp_path / "none")
+
+
+def test_yaml_aliases_are_refused_without_expanding(tmp_path):
+    lines = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, 10):
+        prev, name = chr(ord("a") + i - 1), chr(ord("a") + i)
+        lines.append(f"{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]")
+    layer = _catalog_with(tmp_path, "laughs", "\n".join(lines) + "\nid: *j\n").load("laughs")
+    (problem,) = layer.problems
+    assert problem.rule == "yaml-unsafe" and "uses a YAML alias (*a)" in problem.message
+    assert problem.line == 2 and "lol" not in str(problem)
+
+
+def test_python_tags_are_refused_as_not_plain_data(tmp_path):
+    text = "id: !!python/object/apply:os.system ['echo pwned']\n"
+    (problem,) = _catalog_with(tmp_path, "tag", text).load("tag").problems
+    assert problem.rule == "yaml-unsafe"
+    assert "uses the YAML tag !!python/object/apply:os.system" in problem.message
+
+
+def test_huge_yaml_integer_and_binary_yaml_are_problems(tmp_path):
+    (problem,) = _catalog_with(tmp_path, "n", "feature_count: " + "9" * 5000).load("n").problems
+    assert problem.rule == "yaml-unsafe" and "5,000 digits" in problem.message
+    binary = _catalog_with(tmp_path, "bin", b"\x00\xff\xfe" * 50).load("bin")
+    assert binary.problems[0].message == "this is a binary file, not YAML text."
+
+
+def test_metadata_caps_name_their_option(tmp_path, monkeypatch):
+    sources = "".join(
+        f"  - {{key: k{i}, title: T, publisher: P, url: 'https://example.org/{i}',"
+        " accessed: 2026-11-25}\n"
+        for i in range(20_000)
+    )
+    text = "id: many\ntitle: Many\nlicense: CC0-1.0\ndata: ../data/x.geojson\nsources:\n" + sources
+    catalog = _catalog_with(tmp_path, "many", text)
+    problems = catalog.load("many").problems
+    assert [p.rule for p in problems] == ["limit-entries"]
+    assert "20,000 entries in 'sources'" in problems[0].message
+    assert "REGIONMAP_MAX_ENTRIES" in problems[0].fix
+    monkeypatch.setenv("REGIONMAP_MAX_METADATA_MB", "0.5")
+    (problem,) = catalog.load("many").problems
+    assert problem.rule == "limit-metadata" and "REGIONMAP_MAX_METADATA_MB" in problem.fix
+    monkeypatch.setenv("REGIONMAP_MAX_METADATA_MB", "10")
+    monkeypatch.setenv("REGIONMAP_MAX_ENTRIES", "100000")
+    # With the caps raised, the 20,000 sources load (the key checks are linear).
+    assert [p.rule for p in catalog.load("many").problems] == ["data-path"]
+
+
+def test_metadata_links_outside_the_catalog_are_refused(tmp_path):
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("secret_field: 1\n")
+    catalog = _catalog_with(tmp_path, "placeholder", "id: placeholder\n")
+    (catalog.user_dir / "layers" / "linked.yaml").symlink_to(secret)
+    (problem,) = catalog.load("linked").problems
+    assert problem.rule == "metadata-path" and "outside the catalog" in problem.message
+    assert "secret_field" not in str(problem)
+    assert catalog.load("../secret").problems[0].rule == "unknown-layer"
+
+
+def test_id_mismatch_never_shows_an_expanded_structure(tmp_path):
+    text = "id: [" + ", ".join(["x"] * 1000) + "]\n"
+    problems = _catalog_with(tmp_path, "shown", text).load("shown").problems
+    assert problems[0].rule == "metadata-id" and "<a list of 1000 items>" in problems[0].message
+    assert all(len(str(p)) < 400 for p in problems)
+
+
+def test_fix_hints_read_as_sentences(tmp_path):
+    text = (
+        "id: hints\ntitle: T\nlicense: CC0-1.0\ndata: ../data/x.geojson\n"
+        "style: {color: red}\nsources:\n"
+        "  - {key: a, title: A, publisher: P, url: 'https://example.org', accessed: 2026-11-25}\n"
+    )
+    problems = _catalog_with(tmp_path, "hints", text).load("hints").problems
+    assert any("'style.color'" in p.message for p in problems)
+    assert not any("Give see" in p.fix for p in problems)
+    assert any(p.fix == "Check the field against layers/schema.json." for p in problems)
+
+
+def test_licences_are_checked_against_the_spdx_list(tmp_path):
+    text = (
+        "id: lic\ntitle: T\nlicense: ODC-PDDL\ndata: ../data/x.geojson\nsources:\n"
+        "  - {key: a, title: A, publisher: P, url: 'https://example.org', accessed: 2026-11-25}\n"
+    )
+    (problem,) = _catalog_with(tmp_path, "lic", text).load("lic").problems
+    assert "'ODC-PDDL' is not an SPDX licence id (did you mean PDDL-1.0?)" in problem.message
+    layer = _catalog_with(tmp_path, "lic", text.replace("ODC-PDDL", "pddl-1.0")).load("lic")
+    assert [p.rule for p in layer.problems] == ["data-path"]  # the licence itself is fine
+
+
+def test_ui_escaping_makes_controls_and_bidi_overrides_visible():
+    from regionmap.safe_html import escape_markdown, escape_text
+    from regionmap.upload import problem_rows
+
+    assert escape_markdown("Publisher \u202eevil") == "Publisher \\\\u202eevil"
+    assert "\u202e" not in escape_text("\u202eevil") and "u202e" in escape_text("\u202eevil")
+    (row,) = problem_rows([Problem("a\x1b]0;x\x07.geojson", "r", "m\u202e", "f")])
+    assert "\x1b" not in row["where"] and "\\u202e" in row["message"]

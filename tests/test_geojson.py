@@ -9,7 +9,7 @@ import pytest
 from conftest import CORPUS, PEER, REALWORLD
 
 from regionmap.geojson import STRUCTURAL_RULES, Limits, read_geojson
-from regionmap.problems import InvalidLayerError
+from regionmap.problems import InvalidLayerError, LayerExistsError
 from regionmap.store import NewLayer, add_layer
 
 MANIFEST = list(csv.DictReader((CORPUS / "MANIFEST.tsv").open(encoding="utf-8"), delimiter="\t"))
@@ -172,3 +172,101 @@ def test_agrees_with_geojsonhint(row):
         assert not errors, [str(p) for p in errors]
     else:
         assert errors, f"{row['file']} should be rejected: {row['peer_expected_output']}"
+
+
+# -- issue 13, item 10: every misleading message rewritten, pinned here ---------------------
+
+
+@pytest.mark.parametrize(
+    ("file", "rule", "message"),
+    [
+        ("file-png-renamed.geojson", "file-type", "this is a PNG image, not GeoJSON."),
+        ("file-zip-renamed.geojson", "file-type", "this is a ZIP archive"),
+        ("file-kml-renamed.geojson", "file-type", "this is KML, not GeoJSON."),
+        ("json-empty-file.geojson", "json-syntax", "is empty: it holds no data at all."),
+        ("json-whitespace-only.geojson", "json-syntax", "holds only whitespace."),
+        ("json-truncated.geojson", "json-syntax", "ends early: the JSON stops before"),
+        ("json-not-json-text.geojson", "json-syntax", "is not JSON: it starts with 'name,lon"),
+        ("json-big-integer.geojson", "json-number", "the longest has 4,301 digits"),
+        ("json-lone-surrogate.geojson", "text-surrogate", "lone surrogate escape such as"),
+    ],
+)
+def test_file_problems_say_what_the_file_is(file, rule, message):
+    problems = read_geojson(CORPUS / file).problems
+    (problem,) = [p for p in problems if p.is_error]
+    assert problem.rule == rule and message in problem.message, str(problem)
+    assert "Latin-1" not in problem.message and "Expecting" not in problem.message
+
+
+def test_deep_nesting_names_the_real_cap_and_its_option(tmp_path):
+    deep = tmp_path / "deep.geojson"
+    deep.write_text('{"type": "Feature", "properties": {"a": ' + "[" * 5000 + "]" * 5000 + "}}")
+    (problem,) = read_geojson(deep).problems
+    assert problem.rule == "limit-depth"
+    assert "more than 40 levels deep" in problem.message and "--max-depth" in problem.message
+    (problem,) = read_geojson(deep, limits=Limits(max_depth=10)).problems
+    assert "more than 18 levels deep" in problem.message
+    assert "recursion" not in problem.message.lower()
+
+
+def test_million_null_geometries_give_one_warning(tmp_path):
+    path = tmp_path / "nulls.geojson"
+    feature = '{"type":"Feature","properties":{},"geometry":null}'
+    path.write_text(
+        '{"type":"FeatureCollection","features":[' + ",".join([feature] * 1_000_000) + "]}"
+    )
+    result = read_geojson(path)
+    assert result.ok and result.feature_count == 1_000_000
+    (problem,) = result.problems
+    assert problem.rule == "null-geometry" and "1,000,000 feature(s)" in problem.message
+
+
+def test_repeated_errors_are_capped_and_counted(tmp_path):
+    path = tmp_path / "far.geojson"
+    feature = '{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[200,0]}}'
+    path.write_text('{"type":"FeatureCollection","features":[' + ",".join([feature] * 500) + "]}")
+    problems = read_geojson(path).problems
+    assert len(problems) == 101
+    assert "400 more problem(s) of this rule" in problems[-1].message
+
+
+def test_linestring_across_the_antimeridian_is_split():
+    result = read_geojson(CORPUS / "line-antimeridian.geojson")
+    geometry = result.collection["features"][0]["geometry"]
+    assert geometry["type"] == "MultiLineString" and len(geometry["coordinates"]) == 2
+    east, west = geometry["coordinates"]
+    assert east[-1][0] == 180 and west[0][0] == -180
+    assert [p.rule for p in result.problems] == ["antimeridian"]
+
+
+def test_integers_beyond_64_bits_never_reach_the_writer(empty_catalog):
+    with pytest.raises(InvalidLayerError) as caught:
+        add_layer(empty_catalog, CORPUS / "json-integer-beyond-64-bit.geojson", new_layer())
+    assert [p.rule for p in caught.value.problems] == ["json-number"]
+    assert "as a string" in caught.value.problems[0].fix
+
+
+def test_upload_errors_name_the_upload_and_the_form_field(tmp_path, empty_catalog):
+    temp = tmp_path / "srv-tmp-abc" / "upload.geojson"
+    temp.parent.mkdir()
+    temp.write_bytes((CORPUS / "valid-point.geojson").read_bytes())
+    bad = NewLayer("my-layer", "T", "ODC-PDDL", "S", "https://example.org/s")
+    with pytest.raises(InvalidLayerError) as caught:
+        add_layer(empty_catalog, temp, bad, display_name="My bases.geojson", face="app")
+    (problem,) = caught.value.problems
+    assert problem.file == "My bases.geojson" and str(temp) not in str(problem)
+    assert problem.message.startswith("Licence: 'ODC-PDDL' is not an SPDX licence id")
+    assert "did you mean PDDL-1.0?" in problem.message
+    assert "metadata" not in problem.where() and "My bases.geojson" in str(caught.value)
+    with pytest.raises(InvalidLayerError) as caught:
+        add_layer(empty_catalog, temp, bad)
+    assert caught.value.problems[0].message.startswith("--license: 'ODC-PDDL'")
+
+
+def test_duplicate_id_hint_follows_the_face(empty_catalog):
+    add_layer(empty_catalog, CORPUS / "valid-point.geojson", new_layer("taken"))
+    with pytest.raises(LayerExistsError, match="already exists") as caught:
+        add_layer(empty_catalog, CORPUS / "valid-point.geojson", new_layer("taken"), face="app")
+    assert "--force" not in str(caught.value) and "choose another layer id" in str(caught.value)
+    with pytest.raises(LayerExistsError, match="use --force to replace it"):
+        add_layer(empty_catalog, CORPUS / "valid-point.geojson", new_layer("taken"))
