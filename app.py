@@ -15,22 +15,17 @@ from typing import Any
 import streamlit as st
 from streamlit_folium import st_folium
 
+from regionmap.appexport import ExportedFile, export_bytes, export_key
 from regionmap.basemaps import basemap_names
 from regionmap.catalog import Catalog, Layer
+from regionmap.choices import country_label, filter_choices
 from regionmap.citations import Bibliography, Citation, number_sources
 from regionmap.clip import fit_to_view
-from regionmap.export import (
-    DEFAULT_DPI,
-    DPI_RANGE,
-    FORMATS,
-    ExportedFile,
-    default_export_date,
-    export_bytes,
-    export_command,
-    export_key,
-    format_bbox,
-)
+from regionmap.credits import default_export_date
+from regionmap.exportcmd import export_command
 from regionmap.filters import Filters
+from regionmap.frame import MAP_RETURNED, MapFrame, format_bbox, map_frame
+from regionmap.output import DEFAULT_DPI, DPI_RANGE, FORMATS
 from regionmap.popups import (
     citation_numbers,
     display_fields,
@@ -57,15 +52,10 @@ from regionmap.upload import (
     upload_size_error,
 )
 from regionmap.view import (
-    MAP_RETURNED,
     WORLD,
-    MapFrame,
-    country_label,
     features_bbox,
-    filter_choices,
     is_basemap,
     layer_stamp,
-    map_frame,
     order_layers,
     resolution_for_bbox,
     select_features,

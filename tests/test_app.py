@@ -17,9 +17,9 @@ from streamlit.testing.v1 import app_test as app_test_module
 from regionmap.catalog import ROOT, Catalog
 from regionmap.export import export_view
 from regionmap.filters import Filters
+from regionmap.frame import MAP_RETURNED
 from regionmap.offline import remote_asset_urls
 from regionmap.safe_html import escape_text
-from regionmap.view import MAP_RETURNED
 
 APP = ROOT / "app.py"
 JAPAN_FIT = "[[24.0, 122.0], [46.0, 146.5]]"
