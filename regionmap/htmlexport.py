@@ -108,6 +108,7 @@ def write_html(
         bbox=contents.view.bbox,
         bibliography=contents.bibliography,
         backdrops=backdrops(catalog, contents),
+        selected=contents.view.selected,
     )
     root = m.get_root()
     root.header.add_child(Element(f"<title>{escape_text(title)}</title>"), name="rm_title")

@@ -264,7 +264,7 @@ def test_add_a_layer_from_the_browser(user_catalog):
     for widget in form:
         if widget.label in values:
             widget.input(values[widget.label])
-    [b for b in at.button if b.label == "Add to catalog"][0].click().run()
+    next(b for b in at.button if b.label == "Add to catalog").click().run()
     assert not at.exception, at.exception
     assert (user_catalog / "layers" / "my-bases.yaml").is_file()
     assert any("Added layer" in s.value for s in at.success)
