@@ -153,7 +153,9 @@ def test_svg_and_html_exports_hold_the_contents(view, tmp_path_factory):
     export_contents(CATALOG, contents, fmt="html", out=out / "v.html")
     page = (out / "v.html").read_text("utf-8")
     panel = page[page.index('id="rm-about"') :]
-    assert [(int(n), html.unescape(t)) for n, t in _CITE.findall(panel)] == citations
+    assert [int(n) for n, _ in _CITE.findall(panel)] == [n for n, _ in citations]
+    listed = html.unescape(panel)
+    assert all(f"[{n}] {title} — " in listed for n, title in citations)
     drawn = {json.loads(f'"{ref}"') for _, ref in _FEATURE.findall(page)}
     assert set(_expected(contents)) <= drawn
     assert {r for r in drawn if not r.startswith("countries:")} == set(_expected(contents))
