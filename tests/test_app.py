@@ -414,3 +414,21 @@ def test_no_layers_no_export(user_catalog):
     assert not at.exception
     assert "Turn on a layer to export the view." in _panel_text(at)
     assert not [b for b in at.button if b.key and b.key.startswith("prep:")]
+
+
+def test_fit_to_results_frames_the_search_and_filters_say_what_they_hide(user_catalog):
+    at = _app().run()
+    at.text_input(key="q").input("kadena").run()
+    next(b for b in at.button if b.label == "Fit to results").click().run()
+    assert not at.exception, at.exception
+    fit = re.search(
+        r"fitBounds\(\s*\[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]",
+        map_args(at)["script"],
+    )
+    south, west, north, east = (float(v) for v in fit.groups())
+    assert west < 127.768 < east and south < 26.356 < north and east - west < 5
+    assert "Kadena Air Base" in _tooltips(map_args(at))
+    at.text_input(key="q").input("").run()
+    at.multiselect(key="agreements").select("us-phl-edca-2014").run()
+    notes = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "The agreement filter hides this layer" in notes and "Dated public events" in notes

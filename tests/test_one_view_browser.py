@@ -147,3 +147,12 @@ def test_toggling_a_layer_never_moves_the_time_window(app_url):
             events.click()
             page.wait_for_timeout(2500)
             assert _slider(page) == chosen and _years_in_url(page) == "2000-2015", page.url
+
+
+def test_deep_linked_feature_is_highlighted_with_its_popup_open(app_url):
+    with chromium_page(viewport=(1300, 1000), timeout_ms=60_000) as page:
+        page.goto(f"{app_url}/?region=japan&feature=basing:jp-kadena")
+        frame = _map(page)
+        popup = frame.wait_for_selector(".leaflet-popup-content", timeout=60_000)
+        assert "Kadena Air Base" in popup.inner_text()
+        page.get_by_text("Kadena Air Base · Declared basing and access agreements").wait_for()
