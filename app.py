@@ -363,6 +363,7 @@ def export_panel(
             "filters": state.filters,
             "title": title.strip() or None,
             "dpi": int(dpi),
+            "selected": contents.view.selected if contents.selected else None,
         }
         prepared: dict[str, tuple[tuple, ExportedFile]] = st.session_state.setdefault(
             "_exports", {}

@@ -387,6 +387,12 @@ def _export_format(fmt: str | None, out: Path) -> str:
     help="Label points with name and source numbers (default: when at most 40 points).",
 )
 @click.option(
+    "--feature",
+    "selected",
+    metavar="LAYER:ID",
+    help="The selected feature: the HTML map opens with its popup open.",
+)
+@click.option(
     "--date",
     "export_date",
     type=click.DateTime(["%Y-%m-%d"]),
@@ -407,6 +413,7 @@ def export_command(
     dpi: int,
     width_in: float,
     labels: bool | None,
+    selected: str | None,
     export_date: dt.datetime | None,
     catalog_dir: Path | None,
 ) -> None:
@@ -445,6 +452,7 @@ def export_command(
             width_in=width_in,
             labels=labels,
             export_date=export_date.date() if export_date else None,
+            selected=selected,
         )
     except ExportUsageError as exc:
         raise click.UsageError(str(exc)) from None

@@ -138,6 +138,7 @@ def export_view(
     width_in: float = DEFAULT_WIDTH_IN,
     labels: bool | None = None,
     export_date: dt.date | None = None,
+    selected: str | None = None,
 ) -> ExportResult:
     """Export a view as a report figure (PNG, SVG, PDF) or a standalone HTML map.
 
@@ -168,6 +169,8 @@ def export_view(
         most 40 points.
     export_date : datetime.date, optional
         The date printed on the export; default today (or ``$SOURCE_DATE_EPOCH``).
+    selected : str, optional
+        A feature reference ``layer:id``; the HTML map opens with its popup open.
 
     Returns
     -------
@@ -188,7 +191,7 @@ def export_view(
     fmt = check_options(fmt, dpi, width_in)
     view = resolve_view(
         region, bbox, layers=tuple(layers) if layers is not None else None,
-        filters=filters or Filters(),
+        filters=filters or Filters(), selected=selected,
     )  # fmt: skip
     path = check_output(out)
     contents = view_contents(catalog, view)

@@ -21,6 +21,7 @@ def export_command(
     title: str | None = None,
     dpi: int = DEFAULT_DPI,
     export_date: dt.date | None = None,
+    selected: str | None = None,
     out: str = "view.pdf",
 ) -> str:
     """The ``regionmap export`` command line that writes the same file (shell-quoted).
@@ -50,6 +51,8 @@ def export_command(
         args += ["--dpi", str(dpi)]
     if export_date:
         args += ["--date", export_date.isoformat()]
+    if selected:
+        args.append(f"--feature={selected}")
     return shlex.join([*args, "--out", out])
 
 

@@ -193,3 +193,19 @@ def test_selected_feature_is_opened_on_the_map(ref):
         for i, g in enumerate(data_groups(contents))
     )
     assert "openPopup" in script and "jp-kadena" in script
+
+
+def test_selection_travels_to_the_html_export_and_its_command(tmp_path):
+    from regionmap.exportcmd import export_command
+
+    command = export_command(bbox=(122, 24, 146.5, 46), layers=["basing"], selected="basing:x")
+    assert command.endswith("--feature=basing:x --out view.pdf")
+    from click.testing import CliRunner
+
+    from regionmap.cli import cli
+
+    out = tmp_path / "kadena.html"
+    args = ["export", "--region", "japan", "--layers", "basing", "--feature=basing:jp-kadena"]
+    result = CliRunner().invoke(cli, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "openPopup" in out.read_text("utf-8") and "jp-kadena" in out.read_text("utf-8")
