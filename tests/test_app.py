@@ -20,6 +20,7 @@ from regionmap.filters import Filters
 from regionmap.frame import MAP_RETURNED
 from regionmap.offline import remote_asset_urls
 from regionmap.safe_html import escape_text
+from regionmap.view import View, view_contents
 
 APP = ROOT / "app.py"
 JAPAN_FIT = "[[24.0, 122.0], [46.0, 146.5]]"
@@ -432,3 +433,22 @@ def test_fit_to_results_frames_the_search_and_filters_say_what_they_hide(user_ca
     at.multiselect(key="agreements").select("us-phl-edca-2014").run()
     notes = " ".join(c.value for c in at.caption).replace("\\", "")
     assert "The agreement filter hides this layer" in notes and "Dated public events" in notes
+
+
+def test_the_reported_frame_drives_map_table_and_sources():
+    """Issue 10: at Japan the map shows about 109.9–158.5°E; Taiyuan (111.6°E) is in that
+    frame, so it is drawn, listed and cited, and the numbers are those of an export."""
+    at = _app()
+    at.query_params["region"] = "japan"
+    at.run()
+    assert "Taiyuan Satellite Launch Center" not in _tooltips(map_args(at))  # the preset box
+    _report_view(at, (109.9, 19.5, 158.5, 49.8))
+    assert not at.exception, at.exception
+    assert "Taiyuan Satellite Launch Center" in _tooltips(map_args(at))
+    table = at.dataframe[0].value
+    assert "Taiyuan Satellite Launch Center" in list(table["name"])
+    panel = [m.value for m in at.markdown if m.value.startswith("\\[")]
+    contents = view_contents(Catalog(), View((109.9, 19.5, 158.5, 49.8)))
+    assert len(panel) == len(contents.bibliography.citations)
+    for line, citation in zip(panel, contents.bibliography.citations, strict=True):
+        assert line.startswith(f"\\[{citation.number}\\] ")
