@@ -1,7 +1,9 @@
 """regionmap explorer: the catalog's cited layers on an offline map, with table and sources.
 
-Run with ``streamlit run app.py``. This file only wires widgets to the core (``regionmap/``)
-and caches core results; see ``docs/app.md`` for what each part does.
+Run with ``streamlit run app.py``. This file only wires widgets to the core: the sidebar
+builds a :class:`regionmap.view.View`, the core turns it into view contents once
+(:func:`regionmap.view.view_contents`), and the map, table, sources panel, selected panel,
+downloads and export panel all read that one value. See ``docs/app.md``.
 """
 
 from __future__ import annotations
@@ -13,31 +15,23 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 from streamlit_folium import st_folium
 
+from regionmap.appexport import ExportedFile, export_bytes, export_key
+from regionmap.appmap import base_map, data_groups
 from regionmap.basemaps import basemap_names
 from regionmap.catalog import Catalog, Layer
-from regionmap.citations import Bibliography, Citation, number_sources
+from regionmap.choices import country_label, filter_choices
+from regionmap.citations import Bibliography, Citation
 from regionmap.clip import fit_to_view
-from regionmap.export import (
-    DEFAULT_DPI,
-    DPI_RANGE,
-    FORMATS,
-    ExportedFile,
-    default_export_date,
-    export_bytes,
-    export_command,
-    export_key,
-    format_bbox,
-)
-from regionmap.filters import Filters
-from regionmap.popups import (
-    citation_numbers,
-    display_fields,
-    feature_name,
-    find_feature,
-    parse_ref,
-)
+from regionmap.credits import default_export_date
+from regionmap.exportcmd import export_command
+from regionmap.filters import APPLIES, Filters
+from regionmap.frame import MAP_RETURNED, MapFrame, format_bbox, map_frame
+from regionmap.layercache import layer_stamp, load_layer
+from regionmap.output import DEFAULT_DPI, DPI_RANGE, FORMATS
+from regionmap.popups import citation_numbers, display_fields, feature_name, parse_ref
 from regionmap.problems import CatalogError, InvalidLayerError
 from regionmap.regions import REGIONS_FILE, Region, load_regions
 from regionmap.render import build_map
@@ -57,39 +51,34 @@ from regionmap.upload import (
     upload_size_error,
 )
 from regionmap.view import (
-    MAP_RETURNED,
     WORLD,
-    MapFrame,
-    country_label,
+    View,
+    ViewContents,
     features_bbox,
-    filter_choices,
     is_basemap,
-    layer_stamp,
-    map_frame,
     order_layers,
     resolution_for_bbox,
-    select_features,
+    view_contents,
 )
 
 BOUNDARIES_NOTE = "Boundaries: Natural Earth, de facto; depiction implies no endorsement."
 OFFLINE = "None (offline)"
-Shown = list[tuple[Layer, list[dict[str, Any]]]]
 log = logging.getLogger("regionmap.app")
 
 
-# Cached core calls. Loaded layers are large and read-only, so they are shared resources
-# (cache_data would copy megabytes on every rerun); keys include the files' mtimes and sizes,
-# so edits to a layer show on the next rerun.
-@st.cache_resource(show_spinner="Loading layer…", max_entries=48)
-def load_layer(user_dir: str | None, layer_id: str, resolution: str | None, stamp: tuple) -> Layer:
-    """Load one layer (``stamp`` only keys the cache)."""
-    return Catalog(user_dir).load(layer_id, resolution=resolution)
+# Cached core calls. Layers are loaded once per process by regionmap.layercache (keyed on
+# the files' mtimes and sizes, so edits show on the next rerun). View contents are shared
+# resources keyed on the view and the layers' file stamps: cache_data would copy them.
+@st.cache_resource(show_spinner=False, max_entries=64)
+def contents_for(user_dir: str | None, key: str, stamps: tuple, _view: View) -> ViewContents:
+    """The view contents (``key`` is the view's repr, ``stamps`` the layers' file stamps)."""
+    return view_contents(Catalog(user_dir), _view)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def fitted(user_dir: str | None, layer_id: str, resolution: str, bbox: tuple, stamp: tuple) -> list:
     """A layer's features clipped and simplified for a view."""
-    return fit_to_view(load_layer(user_dir, layer_id, resolution, stamp).features, bbox)
+    return fit_to_view(load_layer(Catalog(user_dir), layer_id, resolution).features, bbox)
 
 
 @st.cache_data(show_spinner=False)
@@ -100,14 +89,12 @@ def regions(mtime: int) -> dict[str, Region]:
 
 def catalog_layers(catalog: Catalog) -> tuple[list[Layer], dict[str, tuple]]:
     """Every layer of the catalog in display order (broken ones included), and their stamps."""
-    user_dir = str(catalog.user_dir) if catalog.user_dir else None
     # dict.fromkeys: a user layer shadows a built-in one with its id
     stamps = {i: layer_stamp(catalog, i) for i in dict.fromkeys(catalog.ids())}
-    layers = [load_layer(user_dir, i, None, stamp) for i, stamp in stamps.items()]
-    return order_layers(layers), stamps
+    return order_layers([load_layer(catalog, i) for i in stamps]), stamps
 
 
-def init_state(state: ViewState, ok_layers: list[Layer]) -> None:
+def init_state(state: ViewState, ok_layers: list[Layer], years: tuple[int, int] | None) -> None:
     """Put a state into the widgets' session keys (first run of a session only)."""
     wanted = set(state.layers) if state.layers is not None else None
     for layer in ok_layers:
@@ -122,12 +109,20 @@ def init_state(state: ViewState, ok_layers: list[Layer]) -> None:
         basemap=state.basemap or OFFLINE,
         feature=state.feature,
     )
-    if state.filters.years:
-        st.session_state["years"] = state.filters.years
+    if years:
+        wanted_years = state.filters.years or years
+        st.session_state["years"] = (
+            max(years[0], min(wanted_years[0], years[1])),
+            min(years[1], max(wanted_years[1], years[0])),
+        )
 
 
-def sidebar(ok_layers: list[Layer], presets: dict[str, Region]) -> ViewState:
-    """The sidebar widgets; returns the state they describe."""
+def sidebar(ok_layers: list[Layer], presets: dict[str, Region], years: tuple | None) -> ViewState:
+    """The sidebar widgets; returns the state they describe.
+
+    The time slider's bounds come from every data layer of the catalog, not the ticked ones,
+    and its value is only ever changed by the user: toggling a layer never moves the window.
+    """
     bar = st.sidebar
     bar.header("Layers")
     groups: dict[str, list[Layer]] = {}
@@ -139,10 +134,16 @@ def sidebar(ok_layers: list[Layer], presets: dict[str, Region]) -> ViewState:
             bar.checkbox(md(layer.meta.title), key=f"layer:{layer.id}")
     shown_ids = tuple(la.id for la in ok_layers if st.session_state.get(f"layer:{la.id}"))
     bar.header("View")
-    bar.selectbox("Region", list(presets), format_func=lambda n: presets[n].title, key="region")
-    bar.checkbox("Fit to visible layers", key="fit")
+    bar.selectbox(
+        "Region",
+        list(presets),
+        format_func=lambda n: presets[n].title,
+        key="region",
+        on_change=_clear_results_box,
+    )
+    bar.checkbox("Fit to visible layers", key="fit", on_change=_clear_results_box)
     bar.header("Filters")
-    bar.text_input("Search names and notes", key="q", max_chars=200)
+    bar.text_input("Search names and notes (every layer)", key="q", max_chars=200)
     choices = filter_choices([la for la in ok_layers if la.id in shown_ids])
     _keep_options("countries", choices.countries)
     bar.multiselect(
@@ -158,16 +159,13 @@ def sidebar(ok_layers: list[Layer], presets: dict[str, Region]) -> ViewState:
         format_func=lambda k: choices.agreements[k],
         key="agreements",
     )
-    years = None
-    if choices.years and choices.years[0] < choices.years[1]:
-        low, high = choices.years
-        current = st.session_state.get("years") or (low, high)
-        st.session_state["years"] = (
-            max(low, min(current[0], high)),
-            min(high, max(current[1], low)),
-        )
-        years = bar.slider("Years (layers with dates)", low, high, key="years")
-        years = None if tuple(years) == (low, high) else tuple(years)
+    window = None
+    if years and years[0] < years[1]:
+        current = st.session_state.get("years") or years
+        if not (years[0] <= current[0] <= current[1] <= years[1]):  # a layer was added
+            st.session_state["years"] = (max(years[0], current[0]), min(years[1], current[1]))
+        chosen = bar.slider("Present during (years)", years[0], years[1], key="years")
+        window = None if tuple(chosen) == tuple(years) else tuple(chosen)
     bar.header("Basemap")
     bar.selectbox(
         "Online basemap (loads tiles from the internet)", [OFFLINE, *basemap_names()], key="basemap"
@@ -177,7 +175,7 @@ def sidebar(ok_layers: list[Layer], presets: dict[str, Region]) -> ViewState:
         search=st.session_state["q"].strip(),
         countries=tuple(st.session_state["countries"]),
         agreements=tuple(st.session_state["agreements"]),
-        years=years,
+        years=window,
     )
     return ViewState(
         region=st.session_state["region"],
@@ -194,59 +192,152 @@ def _keep_options(key: str, options: Any) -> None:
     st.session_state[key] = [v for v in st.session_state.get(key, []) if v in set(options)]
 
 
-def view_layers(
-    catalog: Catalog, layers: list[Layer], stamps: dict, state: ViewState, bbox: tuple
-) -> tuple:
-    """The features each visible layer shows, and coarse backdrops for detailed basemaps."""
-    user_dir = str(catalog.user_dir) if catalog.user_dir else None
-    resolution = resolution_for_bbox(bbox)
-    shown: Shown = []
-    backdrops: dict[str, list] = {}
-    for layer in layers:
-        if layer.id not in state.layers:
-            continue
-        if layer.meta.resolutions:
-            stamp = stamps[layer.id]
-            res = resolution if resolution in layer.meta.resolutions else None
-            shown.append((layer, fitted(user_dir, layer.id, res, bbox, stamp)))
-            if res and res != "110m" and "110m" in layer.meta.resolutions:
-                backdrops[layer.id] = fitted(user_dir, layer.id, "110m", WORLD, stamp)
+def _clear_results_box() -> None:
+    """A new region or fit choice replaces a "fit to results" box."""
+    st.session_state.pop("_results_box", None)
+
+
+def anchor_box(catalog: Catalog, state: ViewState, presets: dict[str, Region]) -> tuple:
+    """The box the app sets: fitted results, fitted visible layers, or the region preset."""
+    if st.session_state.get("_results_box"):
+        return tuple(st.session_state["_results_box"])
+    box = tuple(float(v) for v in presets[state.region].bbox)
+    if state.fit and state.layers:
+        world = view_contents(catalog, View(WORLD, state.layers, state.filters))
+        box = features_bbox(world.data_layers) or box
+    return box
+
+
+def fit_to_results(catalog: Catalog, state: ViewState) -> None:
+    """The "Fit to results" button: frame every feature that passes the filters, worldwide."""
+    if not state.layers:
+        return
+    if st.sidebar.button("Fit to results", help="Frame what the filters keep, worldwide"):
+        world = view_contents(catalog, View(WORLD, state.layers, state.filters))
+        box = features_bbox(world.data_layers)
+        if box is None:
+            st.sidebar.caption("No feature passes the filters.")
         else:
-            shown.append((layer, select_features(layer, state.filters, bbox)))
+            st.session_state["_results_box"] = box
+
+
+def basemap_layers(
+    catalog: Catalog, layers: list[Layer], stamps: dict, state: ViewState, anchor: tuple
+) -> tuple[list, dict]:
+    """The ticked basemaps fitted to the app's view, and coarse backdrops around them."""
+    user_dir = str(catalog.user_dir) if catalog.user_dir else None
+    resolution = resolution_for_bbox(anchor)
+    shown, backdrops = [], {}
+    for layer in layers:
+        if layer.id not in state.layers or not is_basemap(layer):
+            continue
+        res = resolution if resolution in layer.meta.resolutions else None
+        shown.append((layer, fitted(user_dir, layer.id, res, anchor, stamps[layer.id])))
+        if res and res != "110m" and "110m" in layer.meta.resolutions:
+            backdrops[layer.id] = fitted(user_dir, layer.id, "110m", WORLD, stamps[layer.id])
     return shown, backdrops
 
 
+def current_frame(anchor: tuple, base: tuple) -> MapFrame:
+    """The frame: the map's last reported view of this base map, else the app's box."""
+    stored = st.session_state.get("_frame")
+    if stored and stored[0] == base:
+        return stored[1]
+    return map_frame(None, anchor)
+
+
 @st.fragment
-def map_and_export(
+def view_area(
     catalog: Catalog,
     state: ViewState,
-    shown: Shown,
-    bib: Bibliography,
-    bbox: tuple,
+    anchor: tuple,
+    basemaps: list,
     backdrops: dict,
-    versions: tuple,
+    stamps: dict,
+    default: ViewState,
 ) -> None:
-    """The map and the export panel, as a fragment: panning reruns only this part.
+    """The map, the selected feature, the table, the sources and the export panel.
 
-    On a fragment rerun Streamlit calls this again with the arguments of the last full run,
-    so the map is rebuilt from the same inputs, its script is unchanged and the browser
-    keeps its view. The map returns the clicked feature and its bounds (``MAP_RETURNED``);
-    a click reruns the whole page, which shows the selection and puts it in the URL.
-    ``versions`` (the visible layers' file stamps) tell when a prepared export is stale.
+    One fragment, so that a pan reruns only this part: the frame the map reports becomes
+    the view's frame, and everything here follows it. On a fragment rerun Streamlit calls
+    this with the arguments of the last full run, so the base map is unchanged and the
+    browser keeps its view; only the data groups are swapped in.
     """
-    m = build_map(shown, bbox=bbox, bibliography=bib, basemap=state.basemap, backdrops=backdrops)
-    out = st_folium(
-        m, key="map", height=560, use_container_width=True, returned_objects=list(MAP_RETURNED)
+    user_dir = str(catalog.user_dir) if catalog.user_dir else None
+    base_key = (anchor, tuple(la.id for la, _ in basemaps), state.basemap)
+    frame = current_frame(anchor, base_key)
+    selected = st.session_state.get("feature")
+    view = View(
+        frame.bbox,
+        layers=state.layers,
+        filters=state.filters,
+        selected=selected,
+        basemap=state.basemap,
+        title=format_bbox(frame.bbox),
     )
+    versions = tuple(stamps[i] for i in state.layers)
+    contents = contents_for(user_dir, repr(view), versions, view) if state.layers else None
+    st.query_params.from_dict(state_to_query(replace(state, feature=selected), default))
+    if contents is not None:
+        filter_notes(contents)
+    m = base_map(basemaps, anchor=anchor, tiles=state.basemap, backdrops=backdrops)
+    out = st_folium(
+        m,
+        key="map",
+        height=560,
+        use_container_width=True,
+        returned_objects=list(MAP_RETURNED),
+        feature_group_to_add=data_groups(contents) if contents is not None else None,
+    )
+    reported = map_frame(out, anchor)
+    if reported != frame:  # the map moved: list and export what it shows now
+        st.session_state["_frame"] = (base_key, reported)
+        rerun_view()
     ref = parse_ref((out or {}).get("last_object_clicked_tooltip"))
     if ref and ref != st.session_state.get("_last_click"):
         st.session_state["_last_click"] = ref
         st.session_state["feature"] = ref
+        rerun_view()
+    st.caption(BOUNDARIES_NOTE)
+    if contents is not None:
+        selected_panel(contents)
+    table, sources = st.tabs(["Table", "Sources"])
+    with table:
+        table_tab(contents)
+    with sources:
+        sources_tab(contents)
+    export_panel(catalog, state, frame, contents, versions)
+
+
+def rerun_view() -> None:
+    """Rerun the view fragment (the whole page when the fragment ran as part of it)."""
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitAPIException:  # a fragment-scoped rerun is refused during a full run
         st.rerun()
-    export_panel(catalog, state, map_frame(out, bbox), versions)
 
 
-def export_panel(catalog: Catalog, state: ViewState, frame: MapFrame, versions: tuple) -> None:
+def filter_notes(contents: ViewContents) -> None:
+    """Say which filters do not apply to which layer, and which layers they hide."""
+    for lc in contents.layers:
+        for name, effect in lc.effects.items():
+            if effect != APPLIES:
+                title = lc.layer.meta.title
+                what = (
+                    "hides this layer (its features have no such field)"
+                    if lc.hidden
+                    else "does not apply (the layer has no dates)"
+                )
+                st.caption(f"The {md(name)} filter {what}: {md(title)}.")
+
+
+def export_panel(
+    catalog: Catalog,
+    state: ViewState,
+    frame: MapFrame,
+    contents: ViewContents | None,
+    versions: tuple,
+) -> None:
     """Prepare the current view as PNG, SVG, PDF or HTML on demand, then offer the download."""
     with st.expander("Export this view (PNG, SVG, PDF, HTML)"):
         if frame.note:
@@ -262,7 +353,7 @@ def export_panel(catalog: Catalog, state: ViewState, frame: MapFrame, versions: 
         dpi = right.number_input(
             "PNG dpi", *DPI_RANGE, value=DEFAULT_DPI, step=50, key="export_dpi"
         )
-        if not state.layers:
+        if contents is None:
             st.caption("Turn on a layer to export the view.")
             return
         date = default_export_date()
@@ -272,6 +363,7 @@ def export_panel(catalog: Catalog, state: ViewState, frame: MapFrame, versions: 
             "filters": state.filters,
             "title": title.strip() or None,
             "dpi": int(dpi),
+            "selected": contents.view.selected if contents.selected else None,
         }
         prepared: dict[str, tuple[tuple, ExportedFile]] = st.session_state.setdefault(
             "_exports", {}
@@ -284,7 +376,14 @@ def export_panel(catalog: Catalog, state: ViewState, frame: MapFrame, versions: 
             if fmt not in prepared and column.button(f"Prepare {fmt.upper()}", key=f"prep:{fmt}"):
                 with st.spinner(f"Preparing {fmt.upper()}…"):
                     try:
-                        exported = export_bytes(catalog, fmt=fmt, export_date=date, **options)
+                        exported = export_bytes(
+                            catalog,
+                            fmt=fmt,
+                            export_date=date,
+                            contents=contents,
+                            title=options["title"],
+                            dpi=options["dpi"],
+                        )
                     except CatalogError as exc:  # ExportError: empty frame, broken layer, ...
                         errors.append(str(exc))
                     except Exception as exc:  # never a traceback in the page
@@ -309,12 +408,13 @@ def export_panel(catalog: Catalog, state: ViewState, frame: MapFrame, versions: 
         st.code(export_command(export_date=date, **options), language="bash")
 
 
-def selected_panel(layers: list[Layer], bib: Bibliography, ref: str | None) -> None:
-    """Details of the selected feature (the accessible twin of its popup)."""
-    found = find_feature(layers, ref)
+def selected_panel(contents: ViewContents) -> None:
+    """Details of the selected feature (the accessible twin of its open popup)."""
+    found = contents.selected
     if found is None:
         return
     layer, feature = found
+    bib = contents.bibliography
     with st.container(border=True):
         st.markdown(f"**{md(feature_name(feature))}** · {md(layer.meta.title)}")
         note = (feature.get("properties") or {}).get("note")
@@ -329,7 +429,7 @@ def selected_panel(layers: list[Layer], bib: Bibliography, ref: str | None) -> N
                 st.markdown(citation_md(c))
         if st.button("Clear selection"):
             st.session_state["feature"] = None
-            st.rerun()
+            rerun_view()
 
 
 def citation_md(c: Citation) -> str:
@@ -350,29 +450,33 @@ def select_row() -> None:
         st.session_state["feature"] = refs[rows[0]]
 
 
-def sources_tab(shown: Shown, bib: Bibliography) -> None:
-    """The numbered bibliography, each layer's licence and attribution, and the boundary note."""
+def sources_tab(contents: ViewContents | None) -> None:
+    """The numbered bibliography of the frame, each layer's licence and the boundary note."""
     st.markdown("**Sources of the features shown**")
-    if not bib.citations:
+    citations = contents.bibliography.citations if contents is not None else []
+    if not citations:
         st.caption("No features shown.")
-    for c in bib.citations:
+    for c in citations:
         st.markdown(citation_md(c))
     st.markdown("**Layers**")
-    for layer, _ in shown:
+    for layer, features in contents.shown if contents is not None else []:
         meta = layer.meta
         lic = markdown_link(meta.license_url, meta.license)
         credit = f" — {md(meta.attribution)}" if meta.attribution else ""
-        st.markdown(f"- {md(meta.title)}: licence {lic}{credit}")
+        count = "" if is_basemap(layer) else f" ({len(features)} in the frame)"
+        st.markdown(f"- {md(meta.title)}{count}: licence {lic}{credit}")
     st.caption(BOUNDARIES_NOTE)
 
 
-def table_tab(shown: Shown, bib: Bibliography) -> None:
-    """The visible data features as a sortable table, with CSV and GeoJSON downloads."""
+def table_tab(contents: ViewContents | None) -> None:
+    """The data features in the frame as a sortable table, with CSV and GeoJSON downloads."""
+    shown = contents.data_layers if contents is not None else []
+    bib = contents.bibliography if contents is not None else Bibliography()
     rows = feature_rows(shown, bib)
     st.session_state["_table_refs"] = [row["ref"] for row in rows]
     st.caption(
-        f"{len(rows)} feature(s) shown. Click a column header to sort; select a row to see "
-        "the feature's details and sources above the table."
+        f"{len(rows)} feature(s) in the frame. Click a column header to sort; select a row to "
+        "see the feature's details and sources above the table and its popup on the map."
     )
     st.dataframe(
         rows,
@@ -499,6 +603,7 @@ def main() -> None:
     ok_layers = [la for la in layers if la.ok]
     presets = regions(REGIONS_FILE.stat().st_mtime_ns)
     default = ViewState(region="world" if "world" in presets else next(iter(presets)))
+    years = filter_choices(ok_layers).years  # every data layer: toggles never move the bounds
     if "_init" not in st.session_state:
         state = state_from_query(
             st.query_params.to_dict(),
@@ -507,33 +612,18 @@ def main() -> None:
             basemaps=basemap_names(),
             default=default,
         )
-        init_state(state, ok_layers)
+        init_state(state, ok_layers, years)
         st.session_state["_init"] = True
-    state = sidebar(ok_layers, presets)
+    state = sidebar(ok_layers, presets, years)
+    fit_to_results(catalog, state)
     st.title("regionmap")
     problems_expander(layers)
-    bbox = tuple(presets[state.region].bbox)
-    if state.fit:
-        data = [
-            (la, select_features(la, state.filters))
-            for la in ok_layers
-            if la.id in state.layers and not is_basemap(la)
-        ]
-        bbox = features_bbox(data) or bbox
-    shown, backdrops = view_layers(catalog, ok_layers, stamps, state, bbox)
-    bib = number_sources(shown)
-    st.query_params.from_dict(state_to_query(state, replace(default, layers=_defaults(ok_layers))))
-    versions = tuple(stamps[i] for i in state.layers)
-    map_and_export(catalog, state, shown, bib, bbox, backdrops, versions)
-    st.caption(BOUNDARIES_NOTE)
-    selected_panel(ok_layers, bib, state.feature)
-    table, sources, add = st.tabs(["Table", "Sources", "Add a layer"])
-    with table:
-        table_tab(shown, bib)
-    with sources:
-        sources_tab(shown, bib)
-    with add:
-        add_layer_tab(catalog, bbox)
+    anchor = anchor_box(catalog, state, presets)
+    basemaps, backdrops = basemap_layers(catalog, ok_layers, stamps, state, anchor)
+    defaults = replace(default, layers=_defaults(ok_layers))
+    view_area(catalog, state, anchor, basemaps, backdrops, stamps, defaults)
+    with st.expander("Add a layer"):
+        add_layer_tab(catalog, anchor)
 
 
 def _defaults(ok_layers: list[Layer]) -> tuple[str, ...]:

@@ -40,11 +40,10 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from regionmap.catalog import Catalog  # noqa: E402
 from regionmap.citations import number_sources  # noqa: E402
-from regionmap.export import format_bbox  # noqa: E402
+from regionmap.frame import format_bbox, map_frame  # noqa: E402
 from regionmap.regions import load_regions  # noqa: E402
 from regionmap.render import build_map, map_html  # noqa: E402
 from regionmap.view import (  # noqa: E402
-    map_frame,
     order_layers,
     resolution_for_bbox,
     select_features,

@@ -405,16 +405,21 @@ def _export_format(fmt: str | None, out: Path) -> str:
     "countries",
     multiple=True,
     metavar="ISO3",
-    help="Only features in, hosted by or used by this country (repeat or comma-separate).",
+    help="Only features in, hosted by or used by this country (repeat or comma-separate); "
+    "layers without country fields are hidden.",
 )
 @click.option(
     "--agreement",
     "agreements",
     multiple=True,
     metavar="KEY",
-    help="Only basing sites under this agreement (repeat or comma-separate).",
+    help="Only basing sites under this agreement; layers without agreements are hidden.",
 )
-@click.option("--years", metavar="FROM-TO", help="Only features dated within these years.")
+@click.option(
+    "--years",
+    metavar="FROM-TO",
+    help="Only features present during these years (an open site counts as still present).",
+)
 @click.option(
     "--format",
     "fmt",
@@ -449,6 +454,12 @@ def _export_format(fmt: str | None, out: Path) -> str:
     help="Label points with name and source numbers (default: when at most 40 points).",
 )
 @click.option(
+    "--feature",
+    "selected",
+    metavar="LAYER:ID",
+    help="The selected feature: the HTML map opens with its popup open.",
+)
+@click.option(
     "--date",
     "export_date",
     type=click.DateTime(["%Y-%m-%d"]),
@@ -469,14 +480,16 @@ def export_command(
     dpi: int,
     width_in: float,
     labels: bool | None,
+    selected: str | None,
     export_date: dt.datetime | None,
     catalog_dir: Path | None,
 ) -> None:
     """Export a view as a report figure (PNG, SVG, PDF) or a standalone HTML map.
 
     The figure has a title, legend, scale bar, credits and the numbered sources of the
-    features in the frame (the numbers of the app's sources panel). The same inputs give
-    byte-identical SVG and PDF files.
+    features in the frame: the view contents the app shows for the same frame, layers and
+    filters, with the numbers of its sources panel. The same inputs give byte-identical SVG
+    and PDF files.
 
     \b
     Example:
@@ -506,6 +519,7 @@ def export_command(
             width_in=width_in,
             labels=labels,
             export_date=export_date.date() if export_date else None,
+            selected=selected,
         )
     except ExportUsageError as exc:
         raise click.UsageError(str(exc)) from None

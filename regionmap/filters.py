@@ -1,28 +1,43 @@
 """Feature filters shared by the app, the table and the exports: the same words, the same result.
 
-A feature passes when it matches every filter that is set:
+A feature passes when it matches every filter that is set and applies to its layer
+(:func:`filter_effects` says which do):
 
-- ``search``: case-insensitive text in the feature's name or note (or any string property
-  for layers without those).
+- ``search``: case-insensitive text in the feature's name, note, summary or place (or any
+  string property for layers without those). Applies to every data layer.
 - ``countries``: ISO 3166-1 alpha-3 codes; matches the feature's ``country``, ``host`` or
-  ``user``. Layers whose features have none of those properties are not filtered by it.
-- ``agreements``: agreement keys; applies to layers that have agreements.
-- ``years``: an inclusive year range; applies to layers with ``time`` fields. A feature is
-  kept when its date (or date range) overlaps the range. Features without a date are kept.
+  ``user``. A layer whose features have none of those properties cannot be narrowed by
+  country, so the filter **hides** it (it does not silently keep everything).
+- ``agreements``: agreement keys; applies to layers that have agreements and **hides** the
+  others (events and test ranges fall under no basing agreement).
+- ``years``: an inclusive year range, i.e. the dates 1 January A to 31 December B. It keeps
+  what was **present during** the window: a feature whose time extent (:func:`feature_extent`)
+  overlaps it. A site since 1945 without ``until`` is in every window after 1945; an event of
+  precision month spans its whole month. Features without a date are kept; layers without
+  ``time`` fields are not filtered by it.
 - ``bbox``: [west, south, east, north]; a feature is kept when its geometry intersects it.
 """
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from regionmap.catalog import Layer
 
 COUNTRY_FIELDS = ("country", "host", "user")
 TEXT_FIELDS = ("name", "note", "summary", "place")
-YEAR = re.compile(r"^(-?\d{4})")
+_DATE = re.compile(r"^\s*(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+PRECISIONS = ("day", "month", "year")
+
+#: What a set filter does to one layer.
+Effect = Literal["applies", "not applied", "hides layer"]
+APPLIES: Effect = "applies"
+NOT_APPLIED: Effect = "not applied"
+HIDES: Effect = "hides layer"
 
 
 @dataclass(frozen=True)
@@ -47,45 +62,169 @@ class Filters:
             parts.append(f"years {self.years[0]}–{self.years[1]}")
         return "; ".join(parts) or "no filters"
 
+    @property
+    def window(self) -> tuple[dt.date, dt.date] | None:
+        """The time window as dates: 1 January of the first year to 31 December of the last."""
+        if not self.years:
+            return None
+        return year_window(*self.years)
 
-def feature_year_span(layer: Layer, props: dict[str, Any]) -> tuple[int, int] | None:
-    """The years a feature covers according to the layer's time fields, or None."""
+
+def year_window(first: int, last: int) -> tuple[dt.date, dt.date]:
+    """The dates from 1 January ``first`` to 31 December ``last`` (clamped to years 1–9999).
+
+    Examples
+    --------
+    >>> year_window(2000, 2015)
+    (datetime.date(2000, 1, 1), datetime.date(2015, 12, 31))
+    """
+    first, last = (min(max(y, 1), 9999) for y in (first, last))
+    return dt.date(first, 1, 1), dt.date(last, 12, 31)
+
+
+@dataclass(frozen=True)
+class Extent:
+    """A feature's time extent: first and last day; ``end`` is None while it is still open."""
+
+    start: dt.date
+    end: dt.date | None
+
+    def overlaps(self, first: dt.date, last: dt.date) -> bool:
+        """True when the extent and the window [first, last] share at least one day."""
+        return self.start <= last and (self.end is None or self.end >= first)
+
+    @property
+    def years(self) -> tuple[int, int | None]:
+        """First and last year (None while open)."""
+        return self.start.year, (self.end.year if self.end else None)
+
+
+def date_span(value: Any, precision: Any = None) -> tuple[dt.date, dt.date] | None:
+    """The first and last day a date means: ``2024`` is a year, ``2024-04`` a month.
+
+    ``precision`` (day, month or year) widens a more precise date to its month or year; a
+    date less precise than its precision says keeps its own form. Returns None for values
+    that are not dates.
+
+    Examples
+    --------
+    >>> date_span("2020-10")
+    (datetime.date(2020, 10, 1), datetime.date(2020, 10, 31))
+    >>> date_span("2017-02-03", "year")
+    (datetime.date(2017, 1, 1), datetime.date(2017, 12, 31))
+    >>> date_span("soon") is None
+    True
+    """
+    match = _DATE.match(str(value)) if value not in (None, "") else None
+    if not match:
+        return None
+    year = int(match.group(1))
+    month = int(match.group(2)) if match.group(2) else None
+    day = int(match.group(3)) if match.group(3) else None
+    if precision == "year" or (month is not None and not 1 <= month <= 12) or year < 1:
+        month = None
+    if precision in ("year", "month") or month is None:
+        day = None
+    try:
+        if month is None:
+            return dt.date(year, 1, 1), dt.date(year, 12, 31)
+        if day is None:
+            return dt.date(year, month, 1), dt.date(
+                year, month, calendar.monthrange(year, month)[1]
+            )
+        first = dt.date(year, month, day)
+    except ValueError:
+        return None
+    return first, first
+
+
+def feature_extent(layer: Layer, props: dict[str, Any]) -> Extent | None:
+    """The time extent of a feature according to its layer's ``time`` fields, or None.
+
+    - The start is the first day of the ``start`` property's date (at its precision).
+    - A layer with an ``end`` field: the last day of the end's date, or **open** (None, still
+      present) when the feature has no end value.
+    - A layer without an ``end`` field (events): the last day of the start's period, so an
+      event of precision month lasts the month.
+
+    Examples
+    --------
+    >>> from regionmap.catalog import Catalog
+    >>> basing = Catalog().load("basing")  # doctest: +SKIP
+    >>> feature_extent(basing, {"since": "1945", "until": None})  # doctest: +SKIP
+    Extent(start=datetime.date(1945, 1, 1), end=None)
+    """
     if layer.meta is None or layer.meta.time is None:
         return None
-    start = _year(props.get(layer.meta.time.start))
-    if start is None:
+    time = layer.meta.time
+    precision = props.get(time.precision) if time.precision else None
+    span = date_span(props.get(time.start), precision if precision in PRECISIONS else None)
+    if span is None:
         return None
-    end = _year(props.get(layer.meta.time.end)) if layer.meta.time.end else None
-    return start, end if end is not None else (start if layer.meta.time.end is None else 9999)
+    if time.end is None:
+        return Extent(span[0], span[1])
+    end = date_span(props.get(time.end))
+    return Extent(span[0], end[1] if end else None)
 
 
-def _year(value: Any) -> int | None:
-    match = YEAR.match(str(value)) if value is not None else None
-    return int(match.group(1)) if match else None
+def feature_year_span(layer: Layer, props: dict[str, Any]) -> tuple[int, int] | None:
+    """The years a feature covers (9999 for the end of an open extent), or None."""
+    extent = feature_extent(layer, props)
+    if extent is None:
+        return None
+    first, last = extent.years
+    return first, last if last is not None else 9999
+
+
+def _has_country_fields(layer: Layer) -> bool:
+    """True when some feature of the layer says where it is or who hosts or uses it."""
+    return any(
+        any(k in (f.get("properties") or {}) for k in COUNTRY_FIELDS) for f in layer.features
+    )
+
+
+def filter_effects(layer: Layer, filters: Filters) -> dict[str, Effect]:
+    """What each filter that is set does to a layer: applies, is not applied, or hides it.
+
+    Examples
+    --------
+    >>> from regionmap.catalog import Catalog
+    >>> events = Catalog().load("events")  # doctest: +SKIP
+    >>> filter_effects(events, Filters(agreements=("edca",), years=(2000, 2020)))  # doctest: +SKIP
+    {'agreement': 'hides layer', 'years': 'applies'}
+    """
+    effects: dict[str, Effect] = {}
+    if filters.search:
+        effects["search"] = APPLIES
+    if filters.countries:
+        effects["country"] = APPLIES if _has_country_fields(layer) else HIDES
+    if filters.agreements:
+        has = layer.meta is not None and bool(layer.meta.agreements)
+        effects["agreement"] = APPLIES if has else HIDES
+    if filters.years:
+        has = layer.meta is not None and layer.meta.time is not None
+        effects["years"] = APPLIES if has else NOT_APPLIED
+    return effects
 
 
 def matches(layer: Layer, feature: dict[str, Any], filters: Filters) -> bool:
-    """True when one feature of a layer passes the filters."""
+    """True when one feature of a layer passes the filters that apply to its layer."""
     props = feature.get("properties") or {}
     if filters.search:
         needle = filters.search.casefold()
         fields = [props.get(k) for k in TEXT_FIELDS if k in props] or list(props.values())
         if not any(isinstance(v, str) and needle in v.casefold() for v in fields):
             return False
-    if filters.countries and any(k in props for k in COUNTRY_FIELDS):
+    if filters.countries:
         wanted = set(filters.countries)
         if not any(props.get(k) in wanted for k in COUNTRY_FIELDS):
             return False
-    if (
-        filters.agreements
-        and layer.meta is not None
-        and layer.meta.agreements
-        and props.get("agreement") not in filters.agreements
-    ):
+    if filters.agreements and props.get("agreement") not in filters.agreements:
         return False
-    if filters.years:
-        span = feature_year_span(layer, props)
-        if span is not None and (span[1] < filters.years[0] or span[0] > filters.years[1]):
+    window = filters.window
+    if window:
+        extent = feature_extent(layer, props)
+        if extent is not None and not extent.overlaps(*window):
             return False
     return True
 
@@ -97,6 +236,9 @@ def filter_features(
 ) -> list[dict[str, Any]]:
     """The features of a layer that pass the filters and lie in the bbox.
 
+    A filter that hides the layer (:func:`filter_effects`) leaves no feature; one that is not
+    applied to it is ignored.
+
     Examples
     --------
     >>> from regionmap.catalog import Catalog
@@ -104,11 +246,31 @@ def filter_features(
     >>> len(filter_features(layer, Filters(countries=("JPN",))))  # doctest: +SKIP
     10
     """
+    return [layer.features[i] for i in filter_indices(layer, filters, bbox)]
+
+
+def filter_indices(
+    layer: Layer,
+    filters: Filters | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> list[int]:
+    """The positions in ``layer.features`` of the features :func:`filter_features` keeps."""
     filters = filters or Filters()
-    kept = [f for f in layer.features if f.get("geometry") and matches(layer, f, filters)]
+    effects = filter_effects(layer, filters)
+    if HIDES in effects.values():
+        return []
+    applied = Filters(
+        search=filters.search,
+        countries=filters.countries,
+        agreements=filters.agreements,
+        years=filters.years if effects.get("years") == APPLIES else None,
+    )
+    features = layer.features
+    kept = [i for i, f in enumerate(features) if f.get("geometry") and matches(layer, f, applied)]
     if bbox is None:
         return kept
-    return [f for f, hit in zip(kept, _in_bbox(kept, bbox), strict=True) if hit]
+    hits = _in_bbox([features[i] for i in kept], bbox)
+    return [i for i, hit in zip(kept, hits, strict=True) if hit]
 
 
 def _in_bbox(features: list[dict[str, Any]], bbox: tuple[float, float, float, float]) -> list[bool]:

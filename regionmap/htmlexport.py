@@ -13,15 +13,18 @@ from typing import TYPE_CHECKING
 
 from branca.element import Element
 
+from regionmap.clip import fit_to_view
+from regionmap.errors import ExportError
+from regionmap.layercache import load_layer
 from regionmap.offline import remote_asset_urls
 from regionmap.popups import citation_html
+from regionmap.render import build_map, map_html
 from regionmap.safe_html import escape_text
-from regionmap.view import WORLD, is_basemap
+from regionmap.view import WORLD, Shown, ViewContents, is_basemap
 
 if TYPE_CHECKING:
     from regionmap.catalog import Catalog
     from regionmap.citations import Citation
-    from regionmap.export import Shown, ViewContents
 
 PANEL_STYLE = (
     "position:absolute;left:54px;top:10px;z-index:1000;max-width:min(440px,70vw);"
@@ -60,9 +63,6 @@ def html_layers(contents: ViewContents) -> Shown:
 
 def backdrops(catalog: Catalog, contents: ViewContents) -> dict[str, list]:
     """Coarse 1:110m basemaps around a detailed view, so that panning shows land (as the app)."""
-    from regionmap.clip import fit_to_view
-    from regionmap.export import load_layer
-
     found: dict[str, list] = {}
     for layer, _ in contents.visible:
         meta = layer.meta
@@ -92,7 +92,7 @@ def write_html(
     catalog : Catalog
         For the coarse backdrop of detailed views.
     contents : ViewContents
-        From :func:`regionmap.export.collect_view`.
+        From :func:`regionmap.view.view_contents`.
     title, subtitle : str
         Shown in the panel (and the page title).
     credits : list of str
@@ -103,14 +103,12 @@ def write_html(
     str
         One self-contained page: no script, stylesheet or image is fetched from a network.
     """
-    from regionmap.export import ExportError
-    from regionmap.render import build_map, map_html
-
     m = build_map(
         html_layers(contents),
         bbox=contents.view.bbox,
         bibliography=contents.bibliography,
         backdrops=backdrops(catalog, contents),
+        selected=contents.view.selected,
     )
     root = m.get_root()
     root.header.add_child(Element(f"<title>{escape_text(title)}</title>"), name="rm_title")

@@ -102,6 +102,36 @@ var rmSources = {{ this.lists_json }};
         return key
 
 
+class OpenSelected(MacroElement):
+    """Highlight the feature with this reference in the parent group and open its popup."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+setTimeout(function () {
+  var needle = {{ this.needle_json }};
+  {{ this._parent.get_name() }}.eachLayer(function (g) {
+    if (!g.eachLayer) { return; }
+    g.eachLayer(function (l) {
+      var p = (l.feature || {}).properties || {};
+      if (p.tooltip && p.tooltip.indexOf(needle) >= 0) {
+        if (l.setStyle) { l.setStyle({color: "#000000", weight: 4}); }
+        if (l.bringToFront) { l.bringToFront(); }
+        l.openPopup();
+      }
+    });
+  });
+}, 0);
+{% endmacro %}"""
+    )
+
+    def __init__(self, ref: str) -> None:
+        super().__init__()
+        self._name = "RegionmapSelected"
+        # The tooltip holds the escaped reference between these marks (popups.tooltip_html);
+        # escape_text also encodes braces, so nothing here can open a Jinja tag.
+        self.needle_json = json.dumps(f"\u27e6{escape_text(ref)}\u27e7").replace("</", "<\\/")
+
+
 def _style(layer: Layer, over_tiles: bool) -> dict[str, Any]:
     """Leaflet path options from the layer's ``style``."""
     assert layer.meta is not None
@@ -230,6 +260,7 @@ def build_map(
     bibliography: Bibliography,
     basemap: str | None = None,
     backdrops: dict[str, list[dict[str, Any]]] | None = None,
+    selected: str | None = None,
 ) -> OfflineMap:
     """Render layers into an offline folium map framed on ``bbox``.
 
@@ -250,11 +281,14 @@ def build_map(
     backdrops : dict, optional
         Coarse features by layer id (e.g. the 1:110m countries) drawn around the view's
         clipping window, so that panning away from a detailed view still shows land.
+    selected : str, optional
+        A feature reference ``layer:id``: that feature is highlighted with its popup open.
 
     Returns
     -------
     OfflineMap
-        The map, with a layer control. Render it with :func:`map_html` or ``st_folium``.
+        The map (no layer control: the app's sidebar is the one layer switch). Render it
+        with :func:`map_html` or ``st_folium``.
 
     Examples
     --------
@@ -308,8 +342,9 @@ def build_map(
                 _geojson(layer, part, bibliography, lists, over_tiles=bool(basemap)).add_to(group)
         if cells:
             _cells_geojson(layer, cells).add_to(group)
+        if selected and selected.startswith(f"{layer.id}:"):
+            group.add_child(OpenSelected(selected))
         group.add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
     m.fit_bounds([[south, west], [north, east]])
     return m
 

@@ -1,44 +1,54 @@
-"""What the explorer shows for a view: which resolution, which features, which filter choices.
+"""One view, one value: :func:`view_contents` turns a :class:`View` into :class:`ViewContents`.
 
-Shared by the app, the HTML export and the tests, so that the map, the table and the sources
-panel always agree. Layers in the ``Basemap`` group (the Natural Earth countries) are context,
-not data: filters do not apply to them and the table leaves them out, but their sources are
-cited like any other.
+A **view** is what the user asked to see: the frame (a bounding box), the layers, the
+filters (with the time window), the selected feature and the basemap. Its **contents** are
+computed once, here, and read by every face: the app's map, table, sources panel, selected
+panel, CSV/GeoJSON downloads and export panel, the CLI export and the figure and HTML
+exporters. None of them filters, frames or numbers sources on its own, so the numbers
+[1]…[n] are the same in a popup, in the sources panel and in a PDF of the same view.
+
+Layers in the ``Basemap`` group (the Natural Earth countries) are context, not data: filters
+do not apply to them and the table leaves them out; their features reaching into the view
+window are drawn and their sources are cited like any other (numbered first, so that their
+numbers do not move when the frame or the filters change).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import re
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import shapely
 
-from regionmap.catalog import Catalog, Layer, load_meta
-from regionmap.filters import COUNTRY_FIELDS, Filters, feature_year_span, filter_features
+from regionmap.catalog import Catalog, Layer
+from regionmap.citations import Bibliography, feature_key, number_sources
+from regionmap.clip import view_window
+from regionmap.credits import credit_lines
+from regionmap.errors import ExportError, ExportUsageError
+from regionmap.filters import HIDES, Effect, Filters, filter_effects, filter_indices
+from regionmap.layercache import layer_stamp, load_layer
+from regionmap.schema import Style
 
 __all__ = [
     "BASEMAP_GROUP",
-    "MAP_RETURNED",
     "WORLD",
-    "FilterChoices",
-    "MapFrame",
-    "country_label",
+    "LayerContents",
+    "LegendEntry",
+    "View",
+    "ViewContents",
     "features_bbox",
-    "filter_choices",
     "is_basemap",
     "layer_stamp",
-    "map_frame",
     "order_layers",
     "resolution_for_bbox",
     "select_features",
+    "view_contents",
 ]
 
 BBox = tuple[float, float, float, float]
+Shown = list[tuple[Layer, list[dict[str, Any]]]]
 
 #: The group of context layers (drawn first, never filtered, not in the table).
 BASEMAP_GROUP = "Basemap"
@@ -48,28 +58,14 @@ WORLD: BBox = (-180.0, -85.0, 180.0, 85.0)
 WIDE_VIEW = 90.0
 #: Views narrower than this use the 1:10m countries; between the two, 1:50m.
 CLOSE_VIEW = 12.0
-_ISO3 = re.compile(r"^[A-Z]{3}$")
-#: What the app asks ``st_folium`` to return: the clicked feature, and the view for exports.
-#: ``center`` is never in ``st_folium``'s default value, so its presence tells that the
-#: browser has reported the map's view (:func:`map_frame`).
-MAP_RETURNED = ("last_object_clicked_tooltip", "bounds", "center")
-#: Decimals kept of a reported view (about 10 m), so that float noise does not change it.
-FRAME_DECIMALS = 4
+_REF = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*):(.+)$")
 
 
 def resolution_for_bbox(bbox: BBox) -> str:
     """Return the Natural Earth scale for a view: ``"110m"``, ``"50m"`` or ``"10m"``.
 
-    Parameters
-    ----------
-    bbox : (west, south, east, north)
-        The view in degrees.
-
-    Returns
-    -------
-    str
-        ``"110m"`` when the view spans more than 90° of longitude, ``"10m"`` when it spans
-        less than 12°, else ``"50m"``.
+    ``"110m"`` when the view spans more than 90° of longitude, ``"10m"`` when it spans less
+    than 12°, else ``"50m"``.
 
     Examples
     --------
@@ -86,37 +82,20 @@ def resolution_for_bbox(bbox: BBox) -> str:
     return "50m"
 
 
-def country_label(code: str) -> str:
-    """Return ``"JPN — Japan"`` for an ISO 3166-1 alpha-3 code (the code alone if unknown).
-
-    Examples
-    --------
-    >>> country_label("JPN")
-    'JPN — Japan'
-    """
-    import pycountry
-
-    country = pycountry.countries.get(alpha_3=code)
-    return f"{code} — {country.name}" if country is not None else code
-
-
 def is_basemap(layer: Layer) -> bool:
     """True for context layers (group ``Basemap``), such as the countries."""
     return layer.meta is not None and layer.meta.group.casefold() == BASEMAP_GROUP.casefold()
 
 
 def order_layers(layers: list[Layer]) -> list[Layer]:
-    """Return data layers first, then basemap layers (the order sources are numbered in)."""
+    """Return data layers first, then basemap layers (the display order of the contents)."""
     return [la for la in layers if not is_basemap(la)] + [la for la in layers if is_basemap(la)]
 
 
 def select_features(
     layer: Layer, filters: Filters | None = None, bbox: BBox | None = None
 ) -> list[dict[str, Any]]:
-    """Return the features of a layer that the view shows.
-
-    Basemap layers show every feature (they are clipped when drawn); other layers show the
-    features that pass :func:`regionmap.filters.filter_features` and lie in ``bbox``.
+    """Return the features of a layer that a view shows (basemaps: every feature).
 
     Examples
     --------
@@ -126,18 +105,13 @@ def select_features(
     """
     if is_basemap(layer):
         return layer.features
-    return filter_features(layer, filters, bbox)
+    return [layer.features[i] for i in filter_indices(layer, filters, bbox)]
 
 
-def features_bbox(shown: list[tuple[Layer, list[dict[str, Any]]]], pad: float = 0.1) -> BBox | None:
+def features_bbox(shown: Shown, pad: float = 0.1) -> BBox | None:
     """Return the bounds of the shown data features (basemaps left out), padded, or ``None``.
 
-    Parameters
-    ----------
-    shown : list of (Layer, features)
-        Layers with the features they show.
-    pad : float
-        Fraction of the size added on each side; a single point gets at least 1°.
+    ``pad`` is the fraction of the size added on each side; a single point gets at least 1°.
 
     Examples
     --------
@@ -166,155 +140,255 @@ def features_bbox(shown: list[tuple[Layer, list[dict[str, Any]]]], pad: float = 
 
 
 @dataclass(frozen=True)
-class FilterChoices:
-    """The values the filter widgets offer, taken from the loaded data layers."""
+class View:
+    """What the user asked to see. Hashable, so it keys caches.
 
-    countries: tuple[str, ...] = ()
-    agreements: dict[str, str] = field(default_factory=dict)
-    years: tuple[int, int] | None = None
-
-
-def filter_choices(layers: list[Layer]) -> FilterChoices:
-    """Return the ISO3 codes, agreements and year range present in the data layers.
-
-    Countries come from the ``country``, ``host`` and ``user`` properties; years from the
-    layers with ``time`` fields (an open-ended range counts up to the current year).
-
-    Examples
-    --------
-    >>> filter_choices([Catalog().load("countries", resolution="110m")]).countries
-    ()
+    Attributes
+    ----------
+    frame : (west, south, east, north)
+        The frame in degrees: what is listed, numbered and exported is what lies in it.
+    layers : tuple of str or None
+        Layer ids; ``None`` means every layer with ``default_visible``.
+    filters : Filters
+        Search, countries, agreements and the time window (``filters.years``).
+    selected : str or None
+        The selected feature's reference ``layer:id``.
+    basemap : str or None
+        An online tile basemap, or ``None`` for the offline countries only.
+    title : str
+        The frame's name (a region's title, or the bbox as text) for exports.
+    region : str or None
+        The region preset the frame came from, if any.
     """
-    codes: set[str] = set()
-    agreements: dict[str, str] = {}
-    years: list[int] = []
-    this_year = dt.date.today().year
-    for layer in layers:
-        if not layer.ok or is_basemap(layer) or layer.meta is None:
-            continue
-        agreements.update({a.key: a.name for a in layer.meta.agreements})
-        for feature in layer.features:
-            props = feature.get("properties") or {}
-            codes.update(
-                str(props[k]) for k in COUNTRY_FIELDS if _ISO3.match(str(props.get(k, "")))
-            )
-            span = feature_year_span(layer, props)
-            if span is not None:
-                years.extend(min(y, this_year) for y in span)
-    return FilterChoices(
-        countries=tuple(sorted(codes)),
-        agreements=dict(sorted(agreements.items(), key=lambda kv: kv[1])),
-        years=(min(years), max(years)) if years else None,
-    )
 
+    frame: BBox
+    layers: tuple[str, ...] | None = None
+    filters: Filters = field(default_factory=Filters)
+    selected: str | None = None
+    basemap: str | None = None
+    title: str = ""
+    region: str | None = None
 
-def _stat(path: Path) -> tuple[str, int, int]:
-    """(path, mtime in ns, size) of a file, or zeros when it is missing."""
-    try:
-        st = path.stat()
-    except OSError:
-        return (str(path), 0, 0)
-    return (str(path), st.st_mtime_ns, st.st_size)
-
-
-def layer_stamp(catalog: Catalog, layer_id: str) -> tuple[tuple[str, int, int], ...]:
-    """Return the paths, modification times and sizes of a layer's files, as a cache key.
-
-    Changes whenever the metadata file or any data file it names is edited, replaced or
-    moved, so caches keyed on it show edits on the next rerun.
-
-    Examples
-    --------
-    >>> stamp = layer_stamp(Catalog(), "countries")
-    >>> stamp[0][0].endswith("countries.yaml")
-    True
-    """
-    entry = catalog.entry(layer_id)
-    if entry is None:
-        return ((layer_id, 0, 0),)
-    stamps = [_stat(entry.meta_path)]
-    meta, _ = load_meta(entry)
-    if meta is not None:
-        for relative in [meta.data, *meta.resolutions.values()]:
-            stamps.append(_stat((entry.meta_path.parent / relative).resolve()))
-    return tuple(stamps)
-
-
-_APP_VIEW = "so the export frames the view the app set (region or fit)"
-_UNREPORTED = f"The map has not reported its view yet, {_APP_VIEW}."
-_UNUSABLE = f"The map reported no usable view, {_APP_VIEW}."
-_ANTIMERIDIAN = (
-    f"The view crosses the antimeridian (180°), which one export cannot show, {_APP_VIEW}. "
-    "Pan the map to one side of 180° to export what you see."
-)
+    @property
+    def bbox(self) -> BBox:
+        """The frame (the older name)."""
+        return self.frame
 
 
 @dataclass(frozen=True)
-class MapFrame:
-    """The frame to export: the map's current view, or the app's view with the reason why."""
+class LayerContents:
+    """One layer of a view: the features it shows and what each filter does to it."""
 
-    bbox: BBox
-    """[west, south, east, north] in degrees, within ±180/±90, west < east, south < north."""
-    note: str = ""
-    """Empty when ``bbox`` is the map's view; else why the app's view is used instead."""
+    layer: Layer
+    features: list[dict[str, Any]]
+    """The features shown, in file order (basemaps: those reaching into the view window)."""
+    indices: tuple[int, ...]
+    """Each shown feature's position in ``layer.features``."""
+    effects: dict[str, Effect]
+    """For each filter set: "applies", "not applied" or "hides layer" (empty for basemaps)."""
+
+    @property
+    def id(self) -> str:
+        """The layer id."""
+        return self.layer.id
+
+    @property
+    def basemap(self) -> bool:
+        """True for a context layer."""
+        return is_basemap(self.layer)
+
+    @property
+    def hidden(self) -> bool:
+        """True when a filter the layer cannot answer hides it."""
+        return HIDES in self.effects.values()
+
+    def refs(self) -> list[str]:
+        """The shown features' references ``layer:key`` (as in deep links and the table)."""
+        return [
+            f"{self.layer.id}:{feature_key(f, i)}"
+            for f, i in zip(self.features, self.indices, strict=True)
+        ]
 
 
-def map_frame(returned: Mapping[str, Any] | None, fallback: BBox) -> MapFrame:
-    """Return the view the map shows, from what ``st_folium`` returned, clamped for exports.
+@dataclass(frozen=True)
+class LegendEntry:
+    """One legend line: a layer, how it is drawn and how many of its features are in view."""
+
+    layer_id: str
+    title: str
+    style: Style
+    count: int
+    basemap: bool
+
+
+@dataclass
+class ViewContents:
+    """What a view shows, computed once by :func:`view_contents`; every face reads it."""
+
+    view: View
+    layers: list[LayerContents]
+    """The layers in display order: data layers (catalog order), then basemaps."""
+    bibliography: Bibliography
+    """The sources of the shown features, numbered [1]…[n]."""
+    legend: list[LegendEntry]
+    """The visible layers (data layers with features in the frame, and basemaps)."""
+    credits: list[str]
+    """The Natural Earth credit line and each visible layer's licence and attribution."""
+    resolution: str
+    """The countries' scale for the frame."""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def filters(self) -> Filters:
+        """The view's filters."""
+        return self.view.filters
+
+    @property
+    def shown(self) -> Shown:
+        """(layer, features) for every layer of the view, in display order."""
+        return [(lc.layer, lc.features) for lc in self.layers]
+
+    @property
+    def data_layers(self) -> Shown:
+        """The shown layers that are not basemaps."""
+        return [(lc.layer, lc.features) for lc in self.layers if not lc.basemap]
+
+    @property
+    def visible(self) -> Shown:
+        """The layers that appear: basemaps, and data layers with features in the frame."""
+        return [(lc.layer, lc.features) for lc in self.layers if lc.features or lc.basemap]
+
+    @property
+    def feature_count(self) -> int:
+        """How many data features are in the frame."""
+        return sum(len(features) for _, features in self.data_layers)
+
+    def refs(self) -> list[str]:
+        """The references of the shown data features, in display order."""
+        return [ref for lc in self.layers if not lc.basemap for ref in lc.refs()]
+
+    def find(self, ref: str | None) -> tuple[Layer, dict[str, Any]] | None:
+        """The shown data feature a reference names, or ``None`` (also when out of the frame)."""
+        match = _REF.match(ref or "")
+        if not match:
+            return None
+        for lc in self.layers:
+            if lc.id == match.group(1) and not lc.basemap:
+                for feature, index in zip(lc.features, lc.indices, strict=True):
+                    if feature_key(feature, index) == match.group(2):
+                        return lc.layer, feature
+        return None
+
+    @property
+    def selected(self) -> tuple[Layer, dict[str, Any]] | None:
+        """The selected feature when it is shown in the frame."""
+        return self.find(self.view.selected)
+
+
+def _check_layer_ids(catalog: Catalog, layer_ids: Sequence[str]) -> list[str]:
+    """The named layer ids without repeats; unknown ids raise with the valid choices."""
+    known = catalog.ids()
+    unknown = [i for i in layer_ids if i not in known]
+    if unknown:
+        raise ExportUsageError(
+            f"unknown layer(s) {', '.join(map(repr, unknown))}; choose from: "
+            f"{', '.join(known) or '(none)'}"
+        )
+    return list(dict.fromkeys(layer_ids))
+
+
+def _problem_summary(layer: Layer, most: int = 3) -> str:
+    """The first few errors of a broken layer, on one line."""
+    errors = [str(p) for p in layer.problems if p.is_error]
+    more = f" (and {len(errors) - most} more)" if len(errors) > most else ""
+    return "; ".join(errors[:most]) + more
+
+
+def _load(catalog: Catalog, view: View, resolution: str) -> tuple[list[Layer], list[str]]:
+    """The view's layers, loaded; named broken layers raise, broken defaults warn."""
+    named = view.layers is not None
+    if named and not view.layers:
+        raise ExportUsageError(
+            f"no layers chosen; choose from: {', '.join(catalog.ids()) or '(none)'}"
+        )
+    ids = _check_layer_ids(catalog, view.layers) if view.layers else catalog.ids()
+    loaded: list[Layer] = []
+    warnings: list[str] = []
+    for layer_id in dict.fromkeys(ids):
+        layer = load_layer(catalog, layer_id, resolution)
+        if layer.ok and (named or layer.meta.default_visible):  # type: ignore[union-attr]
+            loaded.append(layer)
+        elif named:
+            raise ExportError(f"layer {layer_id!r} cannot be shown: {_problem_summary(layer)}")
+        elif not layer.ok:
+            warnings.append(f"layer {layer_id!r} is broken and was left out (regionmap validate)")
+    return loaded, warnings
+
+
+def _basemap_indices(layer: Layer, window: BBox) -> list[int]:
+    """Positions of a basemap's features that reach into a window (via its GeoDataFrame)."""
+    if not layer.features:
+        return []
+    hits = shapely.intersects(layer.frame.geometry.to_numpy(), shapely.box(*window))
+    return [i for i, hit in enumerate(hits.tolist()) if hit and layer.features[i].get("geometry")]
+
+
+def view_contents(catalog: Catalog, view: View) -> ViewContents:
+    """Compute what a view shows: the one function every face calls.
 
     Parameters
     ----------
-    returned : mapping or None
-        ``st_folium``'s value with ``bounds`` and ``center`` among its ``returned_objects``
-        (:data:`MAP_RETURNED`): ``bounds`` is Leaflet's ``{"_southWest": {"lat", "lng"},
-        "_northEast": {...}}``. Until the browser reports, ``st_folium`` returns a default
-        without ``center`` whose ``bounds`` are the extent of the map's data, not the view.
-    fallback : (west, south, east, north)
-        The view the app set (region preset or fitted), used when the map's view is unknown
-        or cannot be exported.
+    catalog : Catalog
+        Where the layers come from.
+    view : View
+        The frame, layers, filters, time window, selection and basemap.
 
     Returns
     -------
-    MapFrame
-        Latitudes clamped to ±90; a view that spans 360° of longitude or more (a zoomed-out
-        world, repeated side by side) becomes -180 to 180; a view panned onto a copy of the
-        world is shifted back by whole turns; coordinates are rounded to 4 decimals. A view
-        that still crosses the antimeridian (180°) cannot be one export, so it gives the
-        fallback with a note, as do a missing or malformed report.
+    ViewContents
+        Per layer (display order: data layers, then basemaps) the features shown and the
+        effect of each filter: data features that pass the filters that apply and intersect
+        the frame (none when a filter hides the layer); basemap features reaching into the
+        frame plus half its size on each side. Then the bibliography, numbered over the
+        basemaps first and the data layers after them in display order, features in file
+        order; the legend entries (layers with features in view); the credit lines.
+
+    Raises
+    ------
+    ExportUsageError
+        An unknown layer id, or an empty layer list.
+    ExportError
+        A named layer is broken.
 
     Examples
     --------
-    >>> japan = (122.0, 24.0, 146.5, 46.0)
-    >>> def leaflet(w, s, e, n):
-    ...     corners = {"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}}
-    ...     return {"bounds": corners, "center": {"lat": 0, "lng": 0}}
-    >>> map_frame(leaflet(125.123456, 30, 140, 40), japan)
-    MapFrame(bbox=(125.1235, 30.0, 140.0, 40.0), note='')
-    >>> map_frame(leaflet(-400, -87, 300, 87), japan).bbox
-    (-180.0, -87.0, 180.0, 87.0)
-    >>> map_frame(leaflet(485, 30, 500, 40), japan).bbox
-    (125.0, 30.0, 140.0, 40.0)
-    >>> map_frame(leaflet(170, -50, 190, -30), japan).note[:32]
-    'The view crosses the antimeridia'
+    >>> contents = view_contents(Catalog(), View((122, 24, 146.5, 46), ("basing", "countries")))
+    >>> [lc.id for lc in contents.layers], contents.resolution
+    (['basing', 'countries'], '50m')
+    >>> contents.bibliography.citations[0].number
+    1
     """
-    if not returned or "center" not in returned:
-        return MapFrame(fallback, _UNREPORTED)
-    try:
-        corners = returned["bounds"]
-        sw, ne = corners["_southWest"], corners["_northEast"]
-        west, south, east, north = (float(v) for v in (sw["lng"], sw["lat"], ne["lng"], ne["lat"]))
-    except (KeyError, TypeError, ValueError):
-        return MapFrame(fallback, _UNUSABLE)
-    south, north = max(south, -90.0), min(north, 90.0)
-    finite = all(map(math.isfinite, (west, south, east, north)))
-    if not (finite and west < east and south < north):
-        return MapFrame(fallback, _UNUSABLE)
-    if east - west >= 360:
-        west, east = -180.0, 180.0
-    else:
-        turns = math.floor((west + 180) / 360)
-        west, east = west - 360 * turns, east - 360 * turns
-    west, south, east, north = (round(v, FRAME_DECIMALS) for v in (west, south, east, north))
-    if east > 180:
-        return MapFrame(fallback, _ANTIMERIDIAN)
-    return MapFrame((west, south, east, north))
+    resolution = resolution_for_bbox(view.frame)
+    loaded, warnings = _load(catalog, view, resolution)
+    window = view_window(view.frame)
+    layers: list[LayerContents] = []
+    for layer in order_layers(loaded):
+        if is_basemap(layer):
+            indices, effects = _basemap_indices(layer, window), {}
+        else:
+            indices = filter_indices(layer, view.filters, view.frame)
+            effects = filter_effects(layer, view.filters)
+        features = [layer.features[i] for i in indices]
+        layers.append(LayerContents(layer, features, tuple(indices), effects))
+    numbered = [lc for lc in layers if lc.basemap] + [lc for lc in layers if not lc.basemap]
+    bibliography = number_sources(
+        [(lc.layer, lc.features) for lc in numbered], [list(lc.indices) for lc in numbered]
+    )
+    visible = [lc for lc in layers if lc.features or lc.basemap]
+    legend = [
+        LegendEntry(lc.id, lc.layer.meta.title, lc.layer.meta.style, len(lc.features), lc.basemap)
+        for lc in visible
+        if lc.layer.meta is not None
+    ]
+    credits = credit_lines([lc.layer for lc in visible])
+    return ViewContents(view, layers, bibliography, legend, credits, resolution, warnings)

@@ -17,9 +17,10 @@ from streamlit.testing.v1 import app_test as app_test_module
 from regionmap.catalog import ROOT, Catalog
 from regionmap.export import export_view
 from regionmap.filters import Filters
+from regionmap.frame import MAP_RETURNED
 from regionmap.offline import remote_asset_urls
 from regionmap.safe_html import escape_text
-from regionmap.view import MAP_RETURNED
+from regionmap.view import View, view_contents
 
 APP = ROOT / "app.py"
 JAPAN_FIT = "[[24.0, 122.0], [46.0, 146.5]]"
@@ -38,9 +39,12 @@ def map_args(at: AppTest, index: int = 0) -> dict:
 
 
 def _tooltips(args: dict) -> set[str]:
-    """The feature names in the map's tooltips (escaped text as it is in the page)."""
-    found = re.findall(r'"tooltip": "(.*?)\\u003cspan hidden', args["script"])
-    return set(found)
+    """The feature names in the map's tooltips (escaped text as it is in the page).
+
+    The data layers travel as feature groups beside the base map (regionmap.appmap).
+    """
+    page = args["script"] + (args.get("feature_group") or "")
+    return set(re.findall(r'"tooltip": "(.*?)\\u003cspan hidden', page))
 
 
 def _assert_offline(args: dict) -> None:
@@ -119,17 +123,17 @@ def test_toggling_each_layer_changes_the_map():
     catalog_layers = [Catalog().load(i, resolution="110m") for i in Catalog().ids()]
     toggled = 0
     for layer in catalog_layers:
-        if not layer.ok:
+        if not layer.ok or not layer.features:
             continue
         box = at.checkbox(key=f"layer:{layer.id}")
-        title = json.dumps(escape_text(layer.meta.title))
-        before = map_args(at)["script"]
+        name = escape_text(layer.features[0]["properties"]["name"])
+        before = _tooltips(map_args(at))
         if not box.value:
             box.check().run()
-            assert title not in before and title in map_args(at)["script"], layer.id
+            assert name not in before and name in _tooltips(map_args(at)), layer.id
         else:
             box.uncheck().run()
-            assert title in before and title not in map_args(at)["script"], layer.id
+            assert name in before and name not in _tooltips(map_args(at)), layer.id
         assert not at.exception
         toggled += 1
     assert toggled >= 1
@@ -261,7 +265,7 @@ def test_add_a_layer_from_the_browser(user_catalog):
     for widget in form:
         if widget.label in values:
             widget.input(values[widget.label])
-    at.button[-1].click().run()  # the form's submit button
+    next(b for b in at.button if b.label == "Add to catalog").click().run()
     assert not at.exception, at.exception
     assert (user_catalog / "layers" / "my-bases.yaml").is_file()
     assert any("Added layer" in s.value for s in at.success)
@@ -411,3 +415,40 @@ def test_no_layers_no_export(user_catalog):
     assert not at.exception
     assert "Turn on a layer to export the view." in _panel_text(at)
     assert not [b for b in at.button if b.key and b.key.startswith("prep:")]
+
+
+def test_fit_to_results_frames_the_search_and_filters_say_what_they_hide(user_catalog):
+    at = _app().run()
+    at.text_input(key="q").input("kadena").run()
+    next(b for b in at.button if b.label == "Fit to results").click().run()
+    assert not at.exception, at.exception
+    fit = re.search(
+        r"fitBounds\(\s*\[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]",
+        map_args(at)["script"],
+    )
+    south, west, north, east = (float(v) for v in fit.groups())
+    assert west < 127.768 < east and south < 26.356 < north and east - west < 5
+    assert "Kadena Air Base" in _tooltips(map_args(at))
+    at.text_input(key="q").input("").run()
+    at.multiselect(key="agreements").select("us-phl-edca-2014").run()
+    notes = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "The agreement filter hides this layer" in notes and "Dated public events" in notes
+
+
+def test_the_reported_frame_drives_map_table_and_sources():
+    """Issue 10: at Japan the map shows about 109.9–158.5°E; Taiyuan (111.6°E) is in that
+    frame, so it is drawn, listed and cited, and the numbers are those of an export."""
+    at = _app()
+    at.query_params["region"] = "japan"
+    at.run()
+    assert "Taiyuan Satellite Launch Center" not in _tooltips(map_args(at))  # the preset box
+    _report_view(at, (109.9, 19.5, 158.5, 49.8))
+    assert not at.exception, at.exception
+    assert "Taiyuan Satellite Launch Center" in _tooltips(map_args(at))
+    table = at.dataframe[0].value
+    assert "Taiyuan Satellite Launch Center" in list(table["name"])
+    panel = [m.value for m in at.markdown if m.value.startswith("\\[")]
+    contents = view_contents(Catalog(), View((109.9, 19.5, 158.5, 49.8)))
+    assert len(panel) == len(contents.bibliography.citations)
+    for line, citation in zip(panel, contents.bibliography.citations, strict=True):
+        assert line.startswith(f"\\[{citation.number}\\] ")

@@ -14,8 +14,7 @@ from browser import chromium_page, chromium_skip_reason, streamlit_server
 from catalogs import point, source, write_layer
 
 from regionmap.catalog import ROOT
-from regionmap.export import format_bbox
-from regionmap.view import map_frame
+from regionmap.frame import format_bbox, map_frame
 
 pytestmark = pytest.mark.browser
 

@@ -11,6 +11,7 @@ import html
 import json
 import re
 import shlex
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -22,26 +23,23 @@ from pypdf import PdfReader
 
 from regionmap import export as export_mod
 from regionmap import figure
+from regionmap.appexport import export_bytes, export_key
 from regionmap.catalog import ROOT, Catalog
 from regionmap.citations import number_sources
 from regionmap.cli import cli
-from regionmap.clip import fit_to_view
 from regionmap.export import (
     CREDIT,
     ExportError,
     ExportUsageError,
     collect_view,
-    export_bytes,
-    export_command,
-    export_key,
     export_view,
     resolve_view,
 )
+from regionmap.exportcmd import export_command
 from regionmap.filters import Filters
 from regionmap.offline import remote_asset_urls
 from regionmap.projection import choose_projection, metres_per_degree_lon
 from regionmap.textfit import text_width, wrap
-from regionmap.view import is_basemap, order_layers, select_features
 
 BBOX = (120.0, 20.0, 150.0, 50.0)
 BBOX_TEXT = "120,20,150,50"
@@ -242,23 +240,20 @@ def test_long_source_list_continues_on_a_second_pdf_page(catalog, tmp_path):
     assert "Long list source number 089" in svg
 
 
-def test_numbers_are_the_apps(catalog):
-    """The export numbers sources over the same list as the app's sources panel."""
+def test_numbers_are_deterministic_basemaps_first(catalog):
+    """The same view numbers the same way; the countries' sources come first, so they keep
+    their numbers whatever the frame and filters do to the data layers."""
     filters = Filters(search="point")
     contents = collect_view(catalog, resolve_view(bbox=BBOX), ["countries", "sites"], filters)
-    layers = order_layers([catalog.load(i, resolution="50m") for i in ("sites", "countries")])
-    app_shown = [
-        (layer, fit_to_view(layer.features, BBOX))
-        if is_basemap(layer)
-        else (layer, select_features(layer, filters, BBOX))
-        for layer in layers
-    ]
-    app = number_sources(app_shown)
-    ours = contents.bibliography
-    assert [(c.number, c.source.url) for c in ours.citations] == [
-        (c.number, c.source.url) for c in app.citations
-    ]
+    again = collect_view(catalog, resolve_view(bbox=BBOX), ["countries", "sites"], filters)
+    numbered = [(c.number, c.source.url) for c in contents.bibliography.citations]
+    assert numbered == [(c.number, c.source.url) for c in again.bibliography.citations]
+    countries = catalog.load("countries", resolution="50m")
+    first = {s.url for s in countries.meta.sources}
+    assert {url for n, url in numbered[: len(first)]} == first
     assert [layer.id for layer, _ in contents.shown] == ["sites", "countries"]
+    data = number_sources(contents.data_layers)
+    assert [c.source.url for c in data.citations] == [u for _, u in numbered[len(first) :]]
 
 
 def test_filters_narrow_data_not_basemap(catalog, tmp_path):
@@ -511,7 +506,7 @@ def test_export_bytes_are_the_file_export_view_writes(catalog, tmp_path, fmt):
     assert exported.file_name == f"regionmap-view-2026-11-25.{fmt}"
     assert exported.media_type == export_mod.MEDIA_TYPES[fmt]
     assert exported.result.features == written.features == 1
-    assert not list(Path(export_mod.tempfile.gettempdir()).glob("regionmap-export-*"))
+    assert not list(Path(tempfile.gettempdir()).glob("regionmap-export-*"))
 
 
 def test_export_bytes_errors_are_export_errors(catalog):

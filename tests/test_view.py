@@ -10,8 +10,10 @@ import pytest
 from catalogs import point, source, write_layer
 
 from regionmap.catalog import Catalog
+from regionmap.choices import filter_choices
 from regionmap.citations import number_sources
 from regionmap.filters import Filters
+from regionmap.frame import MAP_RETURNED, map_frame
 from regionmap.state import ViewState, state_from_query, state_to_query
 from regionmap.table import feature_rows, rows_csv, shown_geojson
 from regionmap.upload import (
@@ -22,11 +24,8 @@ from regionmap.upload import (
     upload_size_error,
 )
 from regionmap.view import (
-    MAP_RETURNED,
     features_bbox,
-    filter_choices,
     layer_stamp,
-    map_frame,
     order_layers,
     select_features,
 )
@@ -96,8 +95,8 @@ def test_state_from_query_keeps_only_valid_values(params, expected):
 
 def test_select_features_filters_data_not_basemaps(sites):
     _, layer = sites
-    # The feature without any country property is not filtered by country (filters.py).
-    assert len(select_features(layer, Filters(countries=("DEU",)))) == 2
+    # A feature without any country property is not in, hosted by or used by DEU.
+    assert len(select_features(layer, Filters(countries=("DEU",)))) == 1
     assert len(select_features(layer, bbox=(120, 20, 130, 30))) == 1
     countries = Catalog().load("countries", resolution="110m")
     assert select_features(countries, Filters(search="zzz")) == countries.features

@@ -1,0 +1,65 @@
+"""The app's map in two parts: a base map fixed by the app's view, and the view's data on it.
+
+The base map (the countries around the region or fitted box, fitted to that box) does not
+change when the user pans, so the browser keeps its view. The data layers are drawn from the
+view contents of the frame the map reports, and handed to ``st_folium`` as feature groups
+(``feature_group_to_add``), which streamlit-folium swaps in place without rebuilding the map.
+So the map draws, with the same numbers in its popups, exactly what the table, the sources
+panel and the exports list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import folium
+
+from regionmap.citations import number_sources
+from regionmap.offline import OfflineMap
+from regionmap.render import build_map
+from regionmap.view import BBox, Shown, ViewContents
+
+__all__ = ["base_map", "data_groups"]
+
+
+def base_map(
+    basemaps: Shown,
+    *,
+    anchor: BBox,
+    tiles: str | None = None,
+    backdrops: dict[str, list[dict[str, Any]]] | None = None,
+) -> OfflineMap:
+    """The map fitted to the app's view, with the basemap layers only.
+
+    The basemaps' sources are numbered on their own; :func:`regionmap.view.view_contents`
+    numbers basemaps first, so these are the numbers of the sources panel too.
+    """
+    return build_map(
+        basemaps,
+        bbox=anchor,
+        bibliography=number_sources(basemaps),
+        basemap=tiles,
+        backdrops=backdrops,
+    )
+
+
+def data_groups(contents: ViewContents) -> list[folium.FeatureGroup]:
+    """The data layers of the contents as feature groups, with the selected feature open.
+
+    The popups' shared source lists travel in the first group, so the groups stand on their
+    own when streamlit-folium adds them to the base map.
+    """
+    if not contents.data_layers:
+        return []
+    m = build_map(
+        contents.data_layers,
+        bbox=contents.view.frame,
+        bibliography=contents.bibliography,
+        selected=contents.view.selected,
+    )
+    children = list(m._children.values())
+    groups = [c for c in children if isinstance(c, folium.FeatureGroup)]
+    lists = [c for c in children if getattr(c, "_name", "") == "RegionmapSources"]
+    if groups and lists:
+        groups[0].add_child(lists[0], name="rm_sources", index=0)
+    return groups

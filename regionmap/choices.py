@@ -1,0 +1,76 @@
+"""The values the filter widgets offer, taken from the data layers (never the basemaps)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from regionmap.catalog import Layer
+from regionmap.filters import COUNTRY_FIELDS, feature_extent
+from regionmap.view import is_basemap
+
+__all__ = ["FilterChoices", "country_label", "filter_choices"]
+
+_ISO3 = re.compile(r"^[A-Z]{3}$")
+
+
+def country_label(code: str) -> str:
+    """Return ``"JPN — Japan"`` for an ISO 3166-1 alpha-3 code (the code alone if unknown).
+
+    Examples
+    --------
+    >>> country_label("JPN")
+    'JPN — Japan'
+    """
+    import pycountry
+
+    country = pycountry.countries.get(alpha_3=code)
+    return f"{code} — {country.name}" if country is not None else code
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """The values the filter widgets offer."""
+
+    countries: tuple[str, ...] = ()
+    agreements: dict[str, str] = field(default_factory=dict)
+    years: tuple[int, int] | None = None
+
+
+def filter_choices(layers: list[Layer], today: dt.date | None = None) -> FilterChoices:
+    """Return the ISO3 codes, agreements and year range present in the data layers.
+
+    Countries come from the ``country``, ``host`` and ``user`` properties; years from the
+    time extents (an open extent counts up to the current year). The app passes every data
+    layer of the catalog, not only the ticked ones, so the time slider's bounds do not move
+    when a layer is toggled.
+
+    Examples
+    --------
+    >>> from regionmap.catalog import Catalog
+    >>> filter_choices([Catalog().load("countries", resolution="110m")]).countries
+    ()
+    """
+    codes: set[str] = set()
+    agreements: dict[str, str] = {}
+    years: list[int] = []
+    this_year = (today or dt.date.today()).year
+    for layer in layers:
+        if not layer.ok or is_basemap(layer) or layer.meta is None:
+            continue
+        agreements.update({a.key: a.name for a in layer.meta.agreements})
+        for feature in layer.features:
+            props = feature.get("properties") or {}
+            codes.update(
+                str(props[k]) for k in COUNTRY_FIELDS if _ISO3.match(str(props.get(k, "")))
+            )
+            extent = feature_extent(layer, props)
+            if extent is not None:
+                first, last = extent.years
+                years += [min(first, this_year), min(last or this_year, this_year)]
+    return FilterChoices(
+        countries=tuple(sorted(codes)),
+        agreements=dict(sorted(agreements.items(), key=lambda kv: kv[1])),
+        years=(min(years), max(years)) if years else None,
+    )
