@@ -44,7 +44,9 @@ def _tooltips(args: dict) -> set[str]:
     The data layers travel as feature groups beside the base map (regionmap.appmap).
     """
     page = args["script"] + (args.get("feature_group") or "")
-    return set(re.findall(r'"tooltip": "(.*?)\\u003cspan hidden', page))
+    found = re.findall(r'"tooltip": "(.*?)\\u003cspan hidden', page)
+    # The tooltips are JSON strings: read their \\u escapes (names such as "Alcântara").
+    return {json.loads(f'"{text}"') for text in found}
 
 
 def _assert_offline(args: dict) -> None:
