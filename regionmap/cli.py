@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from regionmap import __version__
-from regionmap.catalog import CATALOG_ENV, Catalog, load_entry, load_meta
+from regionmap.catalog import CATALOG_ENV
 from regionmap.export import (
     DEFAULT_DPI,
     DEFAULT_WIDTH_IN,
@@ -31,6 +31,7 @@ from regionmap.filters import Filters
 from regionmap.geojson import Limits
 from regionmap.problems import CatalogError, InvalidLayerError, Problem
 from regionmap.regions import load_regions
+from regionmap.stores import add_summary, open_catalog
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 PROGRESS_BYTES = 20 * 1024 * 1024
@@ -38,13 +39,14 @@ PROGRESS_BYTES = 20 * 1024 * 1024
 
 
 def catalog_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The shared ``--catalog DIR`` option."""
+    """The shared ``--catalog DIR|URL`` option (a folder, or a postgresql:// URL)."""
     return click.option(
         "--catalog",
         "catalog_dir",
-        type=click.Path(file_okay=False, path_type=Path),
+        metavar="DIR|URL",
         envvar=CATALOG_ENV,
-        help=f"A second catalog folder (with layers/ and data/). Env: {CATALOG_ENV}.",
+        help="A second catalog: a folder (with layers/ and data/) or a PostGIS database "
+        f"postgresql://user:password@host:port/db[?schema=name]. Env: {CATALOG_ENV}.",
     )(fn)
 
 
@@ -86,7 +88,17 @@ def _echo_problems(problems: list[Problem], per_rule: int = 10) -> None:
             )
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+class _Commands(click.Group):
+    """The command group; a catalog that cannot be used ends a command with one line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CatalogError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Commands, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="regionmap")
 def cli() -> None:
     """regionmap: a source-cited regional map explorer.
@@ -98,7 +110,7 @@ def cli() -> None:
 
 @cli.command(name="layers")
 @catalog_option
-def layers_command(catalog_dir: Path | None) -> None:
+def layers_command(catalog_dir: str | None) -> None:
     """List the layers: id, title, features, licence and status.
 
     \b
@@ -106,14 +118,14 @@ def layers_command(catalog_dir: Path | None) -> None:
         regionmap layers
         regionmap layers --catalog ~/my-maps
     """
-    catalog = Catalog(catalog_dir)
+    catalog = open_catalog(catalog_dir)
     entries = catalog.entries()
     if not entries:
         click.echo("No layers in the catalog.")
         return
     rows = []
     for entry in entries:
-        layer = load_entry(entry)
+        layer = catalog.load_entry(entry)
         errors = sum(p.is_error for p in layer.problems)
         status = "ok" if layer.ok else f"{errors} problem{'s' * (errors != 1)}"
         title = layer.meta.title if layer.meta else "?"
@@ -129,7 +141,7 @@ def layers_command(catalog_dir: Path | None) -> None:
 @click.argument("layer_ids", nargs=-1, metavar="[ID]...")
 @catalog_option
 @click.option("--fix", is_flag=True, help="Report what --fix would repair as warnings.")
-def validate_command(layer_ids: tuple[str, ...], catalog_dir: Path | None, fix: bool) -> None:
+def validate_command(layer_ids: tuple[str, ...], catalog_dir: str | None, fix: bool) -> None:
     """Check layers (all by default) and print every problem.
 
     Exits 0 when every layer is valid (warnings allowed) and 1 when any has an error.
@@ -139,7 +151,7 @@ def validate_command(layer_ids: tuple[str, ...], catalog_dir: Path | None, fix: 
         regionmap validate
         regionmap validate basing test-ranges
     """
-    catalog = Catalog(catalog_dir)
+    catalog = open_catalog(catalog_dir)
     ids = list(layer_ids) or catalog.ids()
     failed = 0
     for layer_id in ids:
@@ -148,12 +160,12 @@ def validate_command(layer_ids: tuple[str, ...], catalog_dir: Path | None, fix: 
             raise click.UsageError(
                 f"there is no layer {layer_id!r}; choose from: {', '.join(catalog.ids())}"
             )
-        meta, _ = load_meta(entry)
+        meta, _ = catalog.load_meta(entry)
         resolutions = [None, *(meta.resolutions if meta else {})]
         problems: list[Problem] = []
         count = 0
         for resolution in resolutions:
-            layer = load_entry(entry, resolution=resolution, fix=fix)
+            layer = catalog.load_entry(entry, resolution=resolution, fix=fix)
             problems += [p for p in layer.problems if p not in problems]
             count = count or len(layer.features)
         errors = sum(p.is_error for p in problems)
@@ -199,7 +211,7 @@ def add_command(
     source_url: str,
     source_publisher: str | None,
     description: str,
-    catalog_dir: Path | None,
+    catalog_dir: str | None,
     force: bool,
     fix: bool,
     max_mb: int,
@@ -218,9 +230,9 @@ def add_command(
             --license CC0-1.0 --source-title "Base list" \\
             --source-url https://example.org/bases
     """
-    from regionmap.store import NewLayer, add_layer
+    from regionmap.store import NewLayer
 
-    catalog = Catalog(catalog_dir)
+    catalog = open_catalog(catalog_dir)
     new = NewLayer(
         id=layer_id,
         title=title,
@@ -237,8 +249,7 @@ def add_command(
         if size >= PROGRESS_BYTES:
             # Reading the JSON comes first (about a third of the time), then the features.
             with click.progressbar(length=100, label=f"Checking {file.name}") as bar:
-                result = add_layer(
-                    catalog,
+                result = catalog.add(
                     file,
                     new,
                     force=force,
@@ -247,19 +258,14 @@ def add_command(
                     progress=lambda done, total: bar.update(done * 100 // total - bar.pos),
                 )
         else:
-            result = add_layer(catalog, file, new, force=force, fix=fix, limits=limits)
+            result = catalog.add(file, new, force=force, fix=fix, limits=limits)
     except InvalidLayerError as exc:
         _echo_problems(exc.problems)
         raise click.ClickException(str(exc)) from None
     except CatalogError as exc:
         raise click.ClickException(str(exc)) from None
     _echo_problems(result.warnings)
-    where = result.meta_path.parent.parent
-    click.echo(
-        f"Added layer {layer_id!r}: {result.feature_count} features, "
-        f"{len(result.warnings)} warning(s). Wrote {result.data_path.relative_to(where)} "
-        f"and {result.meta_path.relative_to(where)} in {where}."
-    )
+    click.echo(add_summary(layer_id, result))
 
 
 @cli.command(name="regions")
@@ -403,7 +409,7 @@ def export_command(
     width_in: float,
     labels: bool | None,
     export_date: dt.datetime | None,
-    catalog_dir: Path | None,
+    catalog_dir: str | None,
 ) -> None:
     """Export a view as a report figure (PNG, SVG, PDF) or a standalone HTML map.
 
@@ -427,7 +433,7 @@ def export_command(
     )
     try:
         result = export_view(
-            Catalog(catalog_dir),
+            open_catalog(catalog_dir),
             region=region,
             bbox=bbox,
             layers=_split((layer_ids,)) if layer_ids else None,
