@@ -20,7 +20,6 @@ import atexit
 import contextlib
 import dataclasses
 import hashlib
-import posixpath
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -40,6 +39,7 @@ from regionmap.geojson import Limits
 from regionmap.pg_schema import LATEST, MIGRATIONS
 from regionmap.problems import CatalogError, LayerExistsError, Problem
 from regionmap.schema import LayerMeta
+from regionmap.stores import LayerFiles, data_file, write_files
 
 DEFAULT_SCHEMA = "regionmap"
 CONNECT_TIMEOUT_S = 5
@@ -300,20 +300,6 @@ class TableAddResult:
             f"{len(self.warnings)} warning(s). Wrote it to the catalog {self.location} "
             "(tables layers, layer_sources, layer_files, features)."
         )
-
-
-@dataclass
-class LayerFiles:
-    """A layer as files: the metadata text and each data file's bytes by catalog path."""
-
-    layer_id: str
-    meta_yaml: str
-    files: dict[str, bytes]
-
-
-def data_file(relative: str) -> str:
-    """The catalog path (``data/x.geojson``) of a metadata ``data`` path (``../data/x``)."""
-    return posixpath.normpath(posixpath.join("layers", relative))
 
 
 class PostgisCatalog:
@@ -655,15 +641,3 @@ def _copy_features(cur: psycopg.Cursor, layer_id: str, path: str, features: list
                 chunk.clear()
         if chunk:
             copy.write("".join(chunk))
-
-
-def write_files(folder: Path, stored: LayerFiles) -> Path:
-    """Write a layer's files into a folder catalog as they were (no lock, no rename)."""
-    meta_path = folder / "layers" / f"{stored.layer_id}{META_SUFFIX}"
-    meta_path.parent.mkdir(parents=True, exist_ok=True)
-    meta_path.write_bytes(stored.meta_yaml.encode("utf-8"))
-    for path, content in stored.files.items():
-        target = folder / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
-    return meta_path

@@ -23,13 +23,24 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import posixpath
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from regionmap.catalog import CATALOG_ENV, ROOT, Catalog, Layer, LayerEntry, load_entry, load_meta
+from regionmap.catalog import (
+    CATALOG_ENV,
+    META_SUFFIX,
+    ROOT,
+    Catalog,
+    Layer,
+    LayerEntry,
+    load_entry,
+    load_meta,
+)
 from regionmap.geojson import Limits, ReadResult, read_geojson
 from regionmap.problems import CatalogError, InvalidLayerError, Problem, has_errors
 from regionmap.schema import LayerMeta, is_kebab_id
@@ -60,7 +71,7 @@ class FolderCatalog(Catalog):
 
     def own_ids(self) -> list[str]:
         """The layers of the user folder (or of the built-in one when there is none)."""
-        return [e.id for e in self.entries() if e.catalog == self.write_dir]
+        return list(dict.fromkeys(e.id for e in self.entries() if e.catalog == self.write_dir))
 
     def load(
         self,
@@ -123,7 +134,13 @@ def open_catalog(spec: str | Path | None = None, root: Path = ROOT, **kw: Any) -
     if spec is None or str(spec) == "":
         spec = os.environ.get(CATALOG_ENV) or None
     if is_url(spec):
-        from regionmap.postgis import PostgisCatalog
+        try:
+            from regionmap.postgis import PostgisCatalog
+        except ImportError:
+            raise CatalogError(
+                "a postgresql:// catalog needs psycopg; install it with "
+                "pip install 'regionmap[postgis]'"
+            ) from None
 
         return PostgisCatalog(str(spec), root=root, **kw)
     if spec and Path(spec).expanduser().exists() and not Path(spec).expanduser().is_dir():
@@ -216,3 +233,29 @@ def add_summary(layer_id: str, result: Any) -> str:
         f"{len(result.warnings)} warning(s). Wrote {result.data_path.relative_to(where)} "
         f"and {result.meta_path.relative_to(where)} in {where}."
     )
+
+
+@dataclass
+class LayerFiles:
+    """A layer as files: the metadata text and each data file's bytes by catalog path."""
+
+    layer_id: str
+    meta_yaml: str
+    files: dict[str, bytes]
+
+
+def data_file(relative: str) -> str:
+    """The catalog path (``data/x.geojson``) of a metadata ``data`` path (``../data/x``)."""
+    return posixpath.normpath(posixpath.join("layers", relative))
+
+
+def write_files(folder: Path, stored: LayerFiles) -> Path:
+    """Write a layer's files into a folder catalog as they were (no lock, no rename)."""
+    meta_path = folder / "layers" / f"{stored.layer_id}{META_SUFFIX}"
+    meta_path.parent.mkdir(parents=True, exist_ok=True)
+    meta_path.write_bytes(stored.meta_yaml.encode("utf-8"))
+    for path, content in stored.files.items():
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    return meta_path
