@@ -44,7 +44,8 @@ from regionmap.render import build_map
 from regionmap.safe_html import escape_markdown as md
 from regionmap.safe_html import markdown_link
 from regionmap.state import ViewState, state_from_query, state_to_query
-from regionmap.store import NewLayer, add_layer
+from regionmap.store import NewLayer
+from regionmap.stores import open_catalog
 from regionmap.table import feature_rows, rows_csv, shown_geojson
 from regionmap.upload import (
     max_upload_mb,
@@ -64,7 +65,6 @@ from regionmap.view import (
     features_bbox,
     filter_choices,
     is_basemap,
-    layer_stamp,
     map_frame,
     order_layers,
     resolution_for_bbox,
@@ -83,7 +83,7 @@ log = logging.getLogger("regionmap.app")
 @st.cache_resource(show_spinner="Loading layer…", max_entries=48)
 def load_layer(user_dir: str | None, layer_id: str, resolution: str | None, stamp: tuple) -> Layer:
     """Load one layer (``stamp`` only keys the cache)."""
-    return Catalog(user_dir).load(layer_id, resolution=resolution)
+    return open_catalog(user_dir).load(layer_id, resolution=resolution)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -100,9 +100,9 @@ def regions(mtime: int) -> dict[str, Region]:
 
 def catalog_layers(catalog: Catalog) -> tuple[list[Layer], dict[str, tuple]]:
     """Every layer of the catalog in display order (broken ones included), and their stamps."""
-    user_dir = str(catalog.user_dir) if catalog.user_dir else None
+    user_dir = catalog.spec
     # dict.fromkeys: a user layer shadows a built-in one with its id
-    stamps = {i: layer_stamp(catalog, i) for i in dict.fromkeys(catalog.ids())}
+    stamps = {i: catalog.stamp(i) for i in dict.fromkeys(catalog.ids())}
     layers = [load_layer(user_dir, i, None, stamp) for i, stamp in stamps.items()]
     return order_layers(layers), stamps
 
@@ -198,7 +198,7 @@ def view_layers(
     catalog: Catalog, layers: list[Layer], stamps: dict, state: ViewState, bbox: tuple
 ) -> tuple:
     """The features each visible layer shows, and coarse backdrops for detailed basemaps."""
-    user_dir = str(catalog.user_dir) if catalog.user_dir else None
+    user_dir = catalog.spec
     resolution = resolution_for_bbox(bbox)
     shown: Shown = []
     backdrops: dict[str, list] = {}
@@ -458,7 +458,7 @@ def add_layer_tab(catalog: Catalog, bbox: tuple) -> None:
                 license_url=license_url.strip() or None,
             )
             try:
-                added = add_layer(catalog, path, new, limits=upload_limits(cap))
+                added = catalog.add(path, new, limits=upload_limits(cap))
             except InvalidLayerError as exc:
                 st.error(md(exc))
                 report(exc.problems, ok=False)
@@ -487,7 +487,11 @@ def report(problems: list, *, ok: bool) -> None:
 def main() -> None:
     """The page."""
     st.set_page_config(page_title="regionmap", layout="wide")
-    catalog = Catalog()
+    try:
+        catalog = open_catalog()  # REGIONMAP_CATALOG: a folder or a postgresql:// URL
+    except CatalogError as exc:
+        st.error(md(exc))
+        st.stop()
     layers, stamps = catalog_layers(catalog)
     ok_layers = [la for la in layers if la.ok]
     presets = regions(REGIONS_FILE.stat().st_mtime_ns)

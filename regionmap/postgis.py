@@ -196,14 +196,19 @@ def migrate(target: Target, *, create: bool = True) -> int:
         found = _schema_version(conn, target, create)
         if found == LATEST or (found == 0 and not create):
             return found
-        with _translated(target, writing=True), conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext('regionmap-migrate'))")
-            found = _schema_version(conn, target, create)
-            if found == 0:
-                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{target.schema}"')
-            for version in range(found + 1, LATEST + 1):
-                conn.execute(MIGRATIONS[version - 1])
-                conn.execute("INSERT INTO regionmap_schema (version) VALUES (%s)", [version])
+        # A session lock taken outside the transaction: the transaction then starts after
+        # any other migration committed, so it sees that one's tables.
+        conn.execute("SELECT pg_advisory_lock(hashtext('regionmap-migrate'))")
+        try:
+            with _translated(target, writing=True), conn.transaction():
+                found = _schema_version(conn, target, create)
+                if found == 0:
+                    conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{target.schema}"')
+                for version in range(found + 1, LATEST + 1):
+                    conn.execute(MIGRATIONS[version - 1])
+                    conn.execute("INSERT INTO regionmap_schema (version) VALUES (%s)", [version])
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext('regionmap-migrate'))")
         return found
 
 
@@ -246,6 +251,8 @@ def _ensure_postgis(conn: psycopg.Connection, target: Target, create: bool = Tru
 
 _POOLS: dict[tuple[str, str], ConnectionPool] = {}
 _POOLS_LOCK = threading.Lock()
+_READY: set[tuple[str, str]] = set()
+"""Catalogs whose schema this process has checked (and migrated)."""
 
 
 def _pool(target: Target) -> ConnectionPool:
@@ -326,7 +333,14 @@ class PostgisCatalog:
         self.builtin = Catalog("", root=root)
         self.root = self.builtin.root
         self.user_dir = None
-        self.initialised = migrate(self.target, create=create) > 0 or create
+        key = (self.target.conninfo, self.target.schema)
+        # Checked once per process: app reruns and cached loads reopen the catalog often.
+        if key not in _READY:
+            if migrate(self.target, create=create) == 0 and not create:
+                self.initialised = False
+                return
+            _READY.add(key)
+        self.initialised = True
 
     # --- what the commands and the app read -------------------------------------------
     @property
