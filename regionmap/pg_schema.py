@@ -18,7 +18,8 @@ Tables (all in the catalog's schema, ``regionmap`` by default):
     writes back.
 ``features``
     One row per feature of each file: the normalised feature as JSON (key order kept) and
-    a ``geometry(Geometry, 4326)`` column generated from it, with a GiST index for ``&&``.
+    its geometry in a ``geometry(Geometry, 4326)`` column (NULL for a null geometry), with a
+    GiST index for ``&&``.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ MIGRATIONS: list[str] = [
     CREATE TABLE layer_files (
         layer_id text NOT NULL REFERENCES layers ON DELETE CASCADE,
         path text NOT NULL,
-        content bytea NOT NULL,
+        content bytea COMPRESSION lz4 NOT NULL,
         sha256 text NOT NULL,
         PRIMARY KEY (layer_id, path)
     );
@@ -64,11 +65,8 @@ MIGRATIONS: list[str] = [
         layer_id text NOT NULL REFERENCES layers ON DELETE CASCADE,
         file text NOT NULL,
         idx integer NOT NULL,
-        feature json NOT NULL,
-        geom geometry(Geometry, 4326) GENERATED ALWAYS AS (
-            CASE WHEN json_typeof(feature -> 'geometry') = 'object'
-                THEN ST_SetSRID(ST_GeomFromGeoJSON(feature -> 'geometry'), 4326) END
-        ) STORED,
+        feature json COMPRESSION lz4 NOT NULL,
+        geom geometry(Geometry, 4326) COMPRESSION lz4,
         PRIMARY KEY (layer_id, file, idx)
     );
     CREATE INDEX features_geom ON features USING gist (geom);

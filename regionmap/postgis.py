@@ -642,16 +642,25 @@ class PostgisCatalog:
 
 
 def _copy_features(cur: psycopg.Cursor, layer_id: str, path: str, features: list) -> None:
-    """Stream the features into the table with COPY (text format, escaped by hand)."""
+    """Stream the features into the table with COPY (text format, escaped by hand).
+
+    Geometries go in as hex EWKB made by shapely (GEOS), which is several times faster
+    than having the server parse GeoJSON for big polygons.
+    """
+    import numpy as np
+    import shapely
+
     prefix = f"{layer_id}\t{path}\t"
-    with cur.copy("COPY features (layer_id, file, idx, feature) FROM STDIN") as copy:
-        chunk: list[str] = []
-        for index, feature in enumerate(features):
-            # orjson escapes control characters, so only the backslash needs doubling.
-            text = orjson.dumps(feature).decode().replace("\\", "\\\\")
-            chunk.append(f"{prefix}{index}\t{text}\n")
-            if len(chunk) >= 5000:
-                copy.write("".join(chunk))
-                chunk.clear()
-        if chunk:
-            copy.write("".join(chunk))
+    step, NULL = 5000, "\\N"
+    with cur.copy("COPY features (layer_id, file, idx, feature, geom) FROM STDIN") as copy:
+        for start in range(0, len(features), step):
+            part = features[start : start + step]
+            texts = [orjson.dumps(f["geometry"]) if f.get("geometry") else None for f in part]
+            geoms = shapely.set_srid(shapely.from_geojson(np.array(texts, dtype=object)), 4326)
+            wkb = shapely.to_wkb(geoms, hex=True, include_srid=True)
+            lines = []
+            for offset, (feature, geom) in enumerate(zip(part, wkb, strict=True)):
+                # orjson escapes control characters, so only the backslash needs doubling.
+                text = orjson.dumps(feature).decode().replace("\\", "\\\\")
+                lines.append(f"{prefix}{start + offset}\t{text}\t{geom or NULL}\n")
+            copy.write("".join(lines))
