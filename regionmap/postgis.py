@@ -656,11 +656,21 @@ def _copy_features(cur: psycopg.Cursor, layer_id: str, path: str, features: list
         for start in range(0, len(features), step):
             part = features[start : start + step]
             texts = [orjson.dumps(f["geometry"]) if f.get("geometry") else None for f in part]
-            geoms = shapely.set_srid(shapely.from_geojson(np.array(texts, dtype=object)), 4326)
-            wkb = shapely.to_wkb(geoms, hex=True, include_srid=True)
+            geoms = shapely.from_geojson(np.array(texts, dtype=object))
+            wkb = [_ewkb_4326(h) for h in shapely.to_wkb(geoms, hex=True, byte_order=1)]
             lines = []
             for offset, (feature, geom) in enumerate(zip(part, wkb, strict=True)):
                 # orjson escapes control characters, so only the backslash needs doubling.
                 text = orjson.dumps(feature).decode().replace("\\", "\\\\")
                 lines.append(f"{prefix}{start + offset}\t{text}\t{geom or NULL}\n")
             copy.write("".join(lines))
+
+
+def _ewkb_4326(wkb: str | None) -> str | None:
+    """Little-endian hex WKB as PostGIS EWKB with SRID 4326 (flag bit, then the SRID).
+
+    shapely's own ``set_srid`` costs more than the rest of the COPY for points.
+    """
+    if wkb is None:
+        return None
+    return f"{wkb[:8]}{int(wkb[8:10], 16) | 0x20:02X}E6100000{wkb[10:]}"
