@@ -62,6 +62,8 @@ class Target:
     host: str
     port: int
     dbname: str
+    options: str = ""
+    """libpq ``options``: the catalog schema on the search path, then the URL's own."""
 
     @property
     def redacted(self) -> str:
@@ -83,7 +85,8 @@ def parse_target(url: str) -> Target:
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     schema = next((v for k, v in query if k == "schema"), DEFAULT_SCHEMA)
-    rest = [(k, v) for k, v in query if k != "schema"]
+    rest = [(k, v) for k, v in query if k not in ("schema", "options")]
+    given = " ".join(v for k, v in query if k == "options")
     if not schema.isidentifier() or schema != schema.lower() or len(schema) > 63:
         raise StoreError(
             f"the catalog schema {schema!r} is not a plain lower-case name; "
@@ -104,6 +107,7 @@ def parse_target(url: str) -> Target:
         host=parts.hostname or "localhost",
         port=port,
         dbname=dbname,
+        options=f"-c search_path={schema},public {given}".strip(),
     )
 
 
@@ -113,6 +117,11 @@ def _message(exc: psycopg.Error, target: Target, writing: bool) -> str:
     low = text.lower()
     where = f"{target.host}:{target.port}"
     state = getattr(exc, "sqlstate", None)
+    if state == "25006" or "read-only transaction" in low:
+        return (
+            f"the catalog {target.redacted} is read-only here (a replica or a read-only "
+            "transaction). Fix: add layers through the primary server's URL."
+        )
     if state == "42501" or "permission denied" in low:
         if writing:
             return (
@@ -181,7 +190,7 @@ def _connect(target: Target) -> psycopg.Connection:
         autocommit=True,
         connect_timeout=CONNECT_TIMEOUT_S,
         application_name="regionmap",
-        options=f"-c search_path={target.schema},public",
+        options=target.options,
     )
 
 
@@ -270,7 +279,7 @@ def _pool(target: Target) -> ConnectionPool:
                 kwargs={
                     "connect_timeout": CONNECT_TIMEOUT_S,
                     "application_name": "regionmap",
-                    "options": f"-c search_path={target.schema},public",
+                    "options": target.options,
                 },
                 open=True,
             )

@@ -360,6 +360,15 @@ def test_read_only_role_reads_but_cannot_add(pg_cluster, pg_url, role):
     assert_one_line(result, f"the role '{name}' may not write to the catalog", password)
 
 
+def test_read_only_server_reads_but_cannot_add(pg_url):
+    """A hot standby (or default_transaction_read_only) refuses writes: one line."""
+    assert done(cli("catalog", "init", pg_url))[0] == 0
+    url = pg_url + "&options=-c%20default_transaction_read_only%3Don"
+    assert done(cli("layers", url=url))[0] == 0
+    result = done(cli("add", str(CORPUS / "valid-point.geojson"), "--id", "x", *ADD, url=url))
+    assert_one_line(result, "is read-only here", url.split(":")[2].split("@")[0])
+
+
 def test_catalog_schema_from_a_newer_version(pg_cluster, pg_url):
     secret = pg_cluster.password
     assert done(cli("catalog", "init", pg_url))[0] == 0
