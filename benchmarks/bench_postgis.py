@@ -97,7 +97,9 @@ def write_points(folder: Path, count: int) -> None:
 
 
 def ratio(value: float, reference: float) -> str:
-    return f"{value / reference:.2f}x" if reference else "n/a"
+    if not reference:
+        return "n/a"
+    return f"{value / reference:.2f}x" if value >= 0.01 * reference else f"{value / reference:.4f}x"
 
 
 def row(name: str, folder_s: float, pg_s: float) -> None:

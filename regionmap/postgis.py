@@ -393,8 +393,11 @@ class PostgisCatalog:
 
     def entry(self, layer_id: str) -> LayerEntry | None:
         """The entry of one layer, or None; the database's shadows a built-in one."""
-        if layer_id in self._table_ids():
-            return self._table_entry(layer_id)
+        if self.initialised:
+            with self._conn() as conn:
+                found = conn.execute("SELECT 1 FROM layers WHERE id = %s", [layer_id]).fetchone()
+            if found:
+                return self._table_entry(layer_id)
         return self.builtin.entry(layer_id)
 
     def stamp(self, layer_id: str) -> tuple:
@@ -406,9 +409,10 @@ class PostgisCatalog:
         return (("postgis", layer_id, row[0]),) if row else self.builtin_stamp(layer_id)
 
     def builtin_stamp(self, layer_id: str) -> tuple:
-        from regionmap.view import layer_stamp
+        """The cache key of a built-in (folder) layer."""
+        from regionmap.stores import folder_stamp
 
-        return layer_stamp(self.builtin, layer_id)
+        return folder_stamp(self.builtin, layer_id)
 
     def load(
         self,

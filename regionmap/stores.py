@@ -93,16 +93,39 @@ class FolderCatalog(Catalog):
         return load_meta(entry)
 
     def stamp(self, layer_id: str) -> tuple:
-        """The layer's files' paths, mtimes and sizes (:func:`regionmap.view.layer_stamp`)."""
-        from regionmap.view import layer_stamp
+        """The paths, mtimes and sizes of the layer's files: a cache key for the app.
 
-        return layer_stamp(self, layer_id)
+        Changes whenever the metadata file or any data file it names is edited, replaced
+        or moved (as :func:`regionmap.view.layer_stamp`, which can call this).
+        """
+        return folder_stamp(self, layer_id)
 
     def add(self, source: str | Path, new: Any, **kw: Any) -> Any:
         """Validate and add a layer (:func:`regionmap.store.add_layer`)."""
         from regionmap.store import add_layer
 
         return add_layer(self, source, new, **kw)
+
+
+def _stat(path: Path) -> tuple[str, int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (str(path), 0, 0)
+    return (str(path), st.st_mtime_ns, st.st_size)
+
+
+def folder_stamp(catalog: Catalog, layer_id: str) -> tuple:
+    """(path, mtime, size) of a folder layer's metadata and data files, as a cache key."""
+    entry = catalog.entry(layer_id)
+    if entry is None:
+        return ((layer_id, 0, 0),)
+    stamps = [_stat(entry.meta_path)]
+    meta, _ = load_meta(entry)
+    if meta is not None:
+        for relative in [meta.data, *meta.resolutions.values()]:
+            stamps.append(_stat((entry.meta_path.parent / relative).resolve()))
+    return tuple(stamps)
 
 
 def open_catalog(spec: str | Path | None = None, root: Path = ROOT, **kw: Any) -> Any:
