@@ -104,3 +104,16 @@ def test_unknown_citation_key_is_an_error(tmp_path):
     (problem,) = layer.problems
     assert problem.rule == "citation" and problem.feature_id == "f1"
     assert "unknown source key 'nope'" in problem.message
+
+
+def test_environment_variable_names_second_catalog_in_either_store(catalog_spec, monkeypatch):
+    from regionmap.stores import open_catalog
+
+    new = NewLayer("tokyo", "Tokyo", "CC0-1.0", "S", "https://example.org")
+    open_catalog(catalog_spec).add(CORPUS / "valid-point.geojson", new)
+    monkeypatch.setenv("REGIONMAP_CATALOG", catalog_spec)
+    catalog = open_catalog()
+    assert "tokyo" in catalog.ids() and catalog.load("tokyo").ok
+    assert "countries" in catalog.ids()  # the built-in layers are still there
+    assert "tokyo" in catalog.own_ids() and "countries" not in catalog.own_ids()
+    assert [la.id for la in catalog.load_all() if not la.ok] == []
