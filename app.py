@@ -29,7 +29,7 @@ from regionmap.credits import default_export_date
 from regionmap.exportcmd import export_command
 from regionmap.filters import APPLIES, Filters
 from regionmap.frame import MAP_RETURNED, MapFrame, format_bbox, map_frame
-from regionmap.layercache import layer_stamp, load_layer
+from regionmap.layercache import load_layer
 from regionmap.output import DEFAULT_DPI, DPI_RANGE, FORMATS
 from regionmap.popups import citation_numbers, display_fields, feature_name, parse_ref
 from regionmap.problems import CatalogError, InvalidLayerError
@@ -38,7 +38,8 @@ from regionmap.render import build_map
 from regionmap.safe_html import escape_markdown as md
 from regionmap.safe_html import markdown_link
 from regionmap.state import ViewState, state_from_query, state_to_query
-from regionmap.store import NewLayer, add_layer
+from regionmap.store import NewLayer
+from regionmap.stores import open_catalog
 from regionmap.table import feature_rows, rows_csv, shown_geojson
 from regionmap.upload import (
     max_upload_mb,
@@ -72,13 +73,13 @@ log = logging.getLogger("regionmap.app")
 @st.cache_resource(show_spinner=False, max_entries=64)
 def contents_for(user_dir: str | None, key: str, stamps: tuple, _view: View) -> ViewContents:
     """The view contents (``key`` is the view's repr, ``stamps`` the layers' file stamps)."""
-    return view_contents(Catalog(user_dir), _view)
+    return view_contents(open_catalog(user_dir), _view)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def fitted(user_dir: str | None, layer_id: str, resolution: str, bbox: tuple, stamp: tuple) -> list:
     """A layer's features clipped and simplified for a view."""
-    return fit_to_view(load_layer(Catalog(user_dir), layer_id, resolution).features, bbox)
+    return fit_to_view(load_layer(open_catalog(user_dir), layer_id, resolution).features, bbox)
 
 
 @st.cache_data(show_spinner=False)
@@ -90,7 +91,7 @@ def regions(mtime: int) -> dict[str, Region]:
 def catalog_layers(catalog: Catalog) -> tuple[list[Layer], dict[str, tuple]]:
     """Every layer of the catalog in display order (broken ones included), and their stamps."""
     # dict.fromkeys: a user layer shadows a built-in one with its id
-    stamps = {i: layer_stamp(catalog, i) for i in dict.fromkeys(catalog.ids())}
+    stamps = {i: catalog.stamp(i) for i in dict.fromkeys(catalog.ids())}
     return order_layers([load_layer(catalog, i) for i in stamps]), stamps
 
 
@@ -225,7 +226,7 @@ def basemap_layers(
     catalog: Catalog, layers: list[Layer], stamps: dict, state: ViewState, anchor: tuple
 ) -> tuple[list, dict]:
     """The ticked basemaps fitted to the app's view, and coarse backdrops around them."""
-    user_dir = str(catalog.user_dir) if catalog.user_dir else None
+    user_dir = catalog.spec  # a cache key only: a database URL is never shown
     resolution = resolution_for_bbox(anchor)
     shown, backdrops = [], {}
     for layer in layers:
@@ -263,7 +264,7 @@ def view_area(
     this with the arguments of the last full run, so the base map is unchanged and the
     browser keeps its view; only the data groups are swapped in.
     """
-    user_dir = str(catalog.user_dir) if catalog.user_dir else None
+    user_dir = catalog.spec  # a cache key only: a database URL is never shown
     base_key = (anchor, tuple(la.id for la, _ in basemaps), state.basemap)
     frame = current_frame(anchor, base_key)
     selected = st.session_state.get("feature")
@@ -562,8 +563,7 @@ def add_layer_tab(catalog: Catalog, bbox: tuple) -> None:
                 license_url=license_url.strip() or None,
             )
             try:
-                added = add_layer(
-                    catalog,
+                added = catalog.add(
                     path,
                     new,
                     limits=upload_limits(cap),
@@ -598,7 +598,11 @@ def report(problems: list, *, ok: bool) -> None:
 def main() -> None:
     """The page."""
     st.set_page_config(page_title="regionmap", layout="wide")
-    catalog = Catalog()
+    try:
+        catalog = open_catalog()  # REGIONMAP_CATALOG: a folder or a postgresql:// URL
+    except CatalogError as exc:
+        st.error(md(exc))
+        st.stop()
     layers, stamps = catalog_layers(catalog)
     ok_layers = [la for la in layers if la.ok]
     presets = regions(REGIONS_FILE.stat().st_mtime_ns)

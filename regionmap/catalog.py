@@ -25,7 +25,7 @@ import yaml
 from pydantic import ValidationError
 
 from regionmap.geojson import Limits, ReadResult, read_geojson
-from regionmap.problems import Problem, has_errors
+from regionmap.problems import CatalogError, Problem, has_errors
 from regionmap.safe_yaml import UnsafeYaml, load_metadata_yaml
 from regionmap.schema import LayerMeta, is_kebab_id
 
@@ -36,6 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 """The repository root: the built-in catalog (``layers/``, ``data/``)."""
 
 CATALOG_ENV = "REGIONMAP_CATALOG"
+URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:/")
+"""A spec that is a URL (``postgresql://...``), not a folder path."""
 META_SUFFIX = ".yaml"
 
 FIELD_HINTS = {
@@ -121,6 +123,12 @@ class Catalog:
     def __init__(self, user_dir: str | Path | None = None, root: Path = ROOT) -> None:
         if user_dir is None and os.environ.get(CATALOG_ENV):
             user_dir = os.environ[CATALOG_ENV]
+        if user_dir and URL_LIKE.match(str(user_dir)):
+            # Never turn a database URL into a folder named "postgresql:" (issue 16).
+            raise CatalogError(
+                f"{str(user_dir).split(':', 1)[0]}: catalogs are not folders; open them with "
+                "regionmap.stores.open_catalog (the commands and the app do)"
+            )
         self.root = root.resolve()
         self.user_dir = Path(user_dir).expanduser().resolve() if user_dir else None
 

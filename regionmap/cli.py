@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from regionmap import __version__
-from regionmap.catalog import CATALOG_ENV, Catalog, load_entry, load_meta
+from regionmap.catalog import CATALOG_ENV
 from regionmap.controls import reveal_controls
 from regionmap.export import (
     DEFAULT_DPI,
@@ -34,6 +34,7 @@ from regionmap.geojson import MAX_DEPTH_OPTION, Limits
 from regionmap.problems import CatalogError, InvalidLayerError, Problem
 from regionmap.regions import load_regions
 from regionmap.schema import is_kebab_id
+from regionmap.stores import add_summary, open_catalog
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 PROGRESS_BYTES = 20 * 1024 * 1024
@@ -41,13 +42,14 @@ PROGRESS_BYTES = 20 * 1024 * 1024
 
 
 def catalog_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The shared ``--catalog DIR`` option."""
+    """The shared ``--catalog DIR|URL`` option (a folder, or a postgresql:// URL)."""
     return click.option(
         "--catalog",
         "catalog_dir",
-        type=click.Path(file_okay=False, path_type=Path),
+        metavar="DIR|URL",
         envvar=CATALOG_ENV,
-        help=f"A second catalog folder (with layers/ and data/). Env: {CATALOG_ENV}.",
+        help="A second catalog: a folder (with layers/ and data/) or a PostGIS database "
+        f"postgresql://user:password@host:port/db[?schema=name]. Env: {CATALOG_ENV}.",
     )(fn)
 
 
@@ -130,6 +132,8 @@ class _Group(click.Group):
                 "not enough memory to finish; nothing was written. Try smaller inputs "
                 "(e.g. a lower --max-mb or --dpi)."
             ) from None
+        except CatalogError as exc:  # e.g. a catalog database that cannot be reached
+            raise click.ClickException(reveal_controls(str(exc))) from None
         except Exception as exc:  # the command boundary: one line, never a traceback
             detail = reveal_controls(str(exc).split("\n")[0][:160])
             raise click.ClickException(
@@ -150,7 +154,7 @@ def cli() -> None:
 
 @cli.command(name="layers")
 @catalog_option
-def layers_command(catalog_dir: Path | None) -> None:
+def layers_command(catalog_dir: str | None) -> None:
     """List the layers: id, title, features, licence and status.
 
     \b
@@ -158,14 +162,14 @@ def layers_command(catalog_dir: Path | None) -> None:
         regionmap layers
         regionmap layers --catalog ~/my-maps
     """
-    catalog = Catalog(catalog_dir)
+    catalog = open_catalog(catalog_dir)
     entries = catalog.entries()
     if not entries:
         _echo("No layers in the catalog.")
         return
     rows = []
     for entry in entries:
-        layer = load_entry(entry)
+        layer = catalog.load_entry(entry)
         errors = sum(p.is_error for p in layer.problems)
         status = "ok" if layer.ok else f"{errors} problem{'s' * (errors != 1)}"
         title = _cell(layer.meta.title) if layer.meta else "?"
@@ -187,7 +191,7 @@ def _cell(text: str, width: int = 48) -> str:
 @click.argument("layer_ids", nargs=-1, metavar="[ID]...")
 @catalog_option
 @click.option("--fix", is_flag=True, help="Report what --fix would repair as warnings.")
-def validate_command(layer_ids: tuple[str, ...], catalog_dir: Path | None, fix: bool) -> None:
+def validate_command(layer_ids: tuple[str, ...], catalog_dir: str | None, fix: bool) -> None:
     """Check layers (all by default) and print every problem.
 
     Exits 0 when every layer is valid (warnings allowed) and 1 when any has an error.
@@ -197,7 +201,7 @@ def validate_command(layer_ids: tuple[str, ...], catalog_dir: Path | None, fix: 
         regionmap validate
         regionmap validate basing test-ranges
     """
-    catalog = Catalog(catalog_dir)
+    catalog = open_catalog(catalog_dir)
     for layer_id in layer_ids:
         if not is_kebab_id(layer_id):
             raise click.UsageError(
@@ -214,12 +218,12 @@ def validate_command(layer_ids: tuple[str, ...], catalog_dir: Path | None, fix: 
                 f"there is no layer {layer_id!r}; choose from: {', '.join(known[:30])}"
                 + (", ..." if len(known) > 30 else "")
             )
-        meta, _ = load_meta(entry)
+        meta, _ = catalog.load_meta(entry)
         resolutions = [None, *(meta.resolutions if meta else {})]
         problems: list[Problem] = []
         count = 0
         for resolution in resolutions:
-            layer = load_entry(entry, resolution=resolution, fix=fix)
+            layer = catalog.load_entry(entry, resolution=resolution, fix=fix)
             problems += [p for p in layer.problems if p not in problems]
             count = count or len(layer.features)
         errors = sum(p.is_error for p in problems)
@@ -265,7 +269,7 @@ def add_command(
     source_url: str,
     source_publisher: str | None,
     description: str,
-    catalog_dir: Path | None,
+    catalog_dir: str | None,
     force: bool,
     fix: bool,
     max_mb: int,
@@ -285,9 +289,9 @@ def add_command(
             --license CC0-1.0 --source-title "Base list" \\
             --source-url https://example.org/bases
     """
-    from regionmap.store import NewLayer, add_layer
+    from regionmap.store import NewLayer
 
-    catalog = Catalog(catalog_dir)
+    catalog = open_catalog(catalog_dir)
     new = NewLayer(
         id=layer_id,
         title=title,
@@ -304,8 +308,7 @@ def add_command(
         if size >= PROGRESS_BYTES:
             # Reading the JSON comes first (about a third of the time), then the features.
             with click.progressbar(length=100, label=f"Checking {file.name}") as bar:
-                result = add_layer(
-                    catalog,
+                result = catalog.add(
                     file,
                     new,
                     force=force,
@@ -314,19 +317,14 @@ def add_command(
                     progress=lambda done, total: bar.update(done * 100 // total - bar.pos),
                 )
         else:
-            result = add_layer(catalog, file, new, force=force, fix=fix, limits=limits)
+            result = catalog.add(file, new, force=force, fix=fix, limits=limits)
     except InvalidLayerError as exc:
         _echo_problems(exc.problems)
         raise click.ClickException(str(exc)) from None
     except CatalogError as exc:
         raise click.ClickException(str(exc)) from None
     _echo_problems(result.warnings)
-    where = result.meta_path.parent.parent
-    _echo(
-        f"Added layer {layer_id!r}: {result.feature_count} features, "
-        f"{len(result.warnings)} warning(s). Wrote {result.data_path.relative_to(where)} "
-        f"and {result.meta_path.relative_to(where)} in {where}."
-    )
+    _echo(add_summary(layer_id, result))
 
 
 @cli.command(name="regions")
@@ -482,7 +480,7 @@ def export_command(
     labels: bool | None,
     selected: str | None,
     export_date: dt.datetime | None,
-    catalog_dir: Path | None,
+    catalog_dir: str | None,
 ) -> None:
     """Export a view as a report figure (PNG, SVG, PDF) or a standalone HTML map.
 
@@ -507,7 +505,7 @@ def export_command(
     )
     try:
         result = export_view(
-            Catalog(catalog_dir),
+            open_catalog(catalog_dir),
             region=region,
             bbox=bbox,
             layers=_split((layer_ids,)) if layer_ids else None,
@@ -532,3 +530,78 @@ def export_command(
         f"Wrote {result.path} ({result.fmt}{pages}): {result.features} feature(s), "
         f"{result.sources} source(s)."
     )
+
+
+@cli.group(name="catalog")
+def catalog_group() -> None:
+    """Set up a catalog store, or copy layers between stores (folder and PostGIS).
+
+    \b
+    Example:
+        regionmap catalog init postgresql://me:secret@db.example.org/maps
+        regionmap catalog copy ~/my-maps postgresql://me:secret@db.example.org/maps
+    """
+
+
+@catalog_group.command(name="init")
+@click.argument("spec", metavar="DIR|URL")
+def catalog_init_command(spec: str) -> None:
+    """Create a catalog: the tables of a PostGIS database, or a folder's layers/ and data/.
+
+    Running it again is safe; a PostGIS catalog is brought to the latest schema version.
+
+    \b
+    Example:
+        regionmap catalog init postgresql://me:secret@localhost:5432/maps?schema=team
+        regionmap catalog init ~/my-maps
+    """
+    from regionmap.stores import is_url
+
+    if not is_url(spec):
+        folder = Path(spec).expanduser()
+        for sub in ("layers", "data"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        click.echo(f"Catalog folder {folder} is ready (layers/ and data/).")
+        return
+    catalog = open_catalog(spec)
+    from regionmap.pg_schema import LATEST
+
+    count = len(catalog.own_ids())
+    click.echo(f"Catalog {catalog.location} is ready (schema version {LATEST}, {count} layer(s)).")
+
+
+@catalog_group.command(name="copy")
+@click.argument("source", metavar="SRC")
+@click.argument("target", metavar="DST")
+@click.option("--id", "layer_ids", multiple=True, help="Copy only this layer (repeatable).")
+@click.option("--force", is_flag=True, help="Replace layers the destination already has.")
+def catalog_copy_command(source: str, target: str, layer_ids: tuple[str, ...], force: bool) -> None:
+    """Copy the layers of one catalog into another (folders and postgresql:// URLs).
+
+    Copies each layer's metadata and GeoJSON byte for byte, so a copy to PostGIS and back
+    gives the same files. Every layer is checked first; broken ones are left out.
+
+    \b
+    Example:
+        regionmap catalog copy ~/my-maps postgresql://me:secret@localhost/maps
+        regionmap catalog copy postgresql://me:secret@localhost/maps ~/backup --id my-bases
+    """
+    from regionmap.catalog_copy import copy_catalog
+
+    src, dst = open_catalog(source), open_catalog(target)
+    report = copy_catalog(
+        src,
+        dst,
+        ids=list(layer_ids) or None,
+        force=force,
+        progress=lambda layer_id: click.echo(f"Copied {layer_id}"),
+    )
+    _echo_problems(report.problems)
+    for layer_id, why in report.skipped:
+        click.secho(f"Left out {layer_id}: {why}.", fg="yellow", err=True)
+    click.echo(
+        f"Copied {len(report.copied)} layer(s) from {src.location} to {dst.location}"
+        + (f"; left out {len(report.skipped)}." if report.skipped else ".")
+    )
+    if report.skipped:
+        raise SystemExit(1)

@@ -7,6 +7,7 @@ one parse per layer file and edit, and :func:`layer_stamp` gives the key that te
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from regionmap.catalog import Catalog, Layer, load_meta
 
@@ -52,15 +53,22 @@ def load_layer(catalog: Catalog, layer_id: str, resolution: str | None = None) -
     path = str(entry.meta_path)
     for key in ((path, resolution), (path, None)):
         cached = _CACHE.get(key)
-        if cached is not None and cached[0] == _stamp(entry.meta_path, cached[1].data_path):
+        if cached is not None and cached[0] == _version(catalog, layer_id, entry, cached[1]):
             return cached[1]
     layer = catalog.load(layer_id, resolution=resolution)
     if layer.ok and layer.meta is not None:
         if len(_CACHE) >= CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
         key = (path, resolution if layer.meta.resolutions else None)
-        _CACHE[key] = (_stamp(entry.meta_path, layer.data_path), layer)
+        _CACHE[key] = (_version(catalog, layer_id, entry, layer), layer)
     return layer
+
+
+def _version(catalog: Catalog, layer_id: str, entry: Any, layer: Layer) -> tuple:
+    """What tells a cached layer is still current: file stamps, or a database's generation."""
+    if not isinstance(catalog, Catalog) and hasattr(catalog, "stamp"):
+        return tuple(catalog.stamp(layer_id))  # e.g. the PostGIS store: no files to stat
+    return _stamp(entry.meta_path, layer.data_path)
 
 
 def _stat(path: Path) -> tuple[str, int, int]:

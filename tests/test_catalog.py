@@ -213,3 +213,16 @@ def test_ui_escaping_makes_controls_and_bidi_overrides_visible():
     assert "\u202e" not in escape_text("\u202eevil") and "u202e" in escape_text("\u202eevil")
     (row,) = problem_rows([Problem("a\x1b]0;x\x07.geojson", "r", "m\u202e", "f")])
     assert "\x1b" not in row["where"] and "\\u202e" in row["message"]
+
+
+def test_environment_variable_names_second_catalog_in_either_store(catalog_spec, monkeypatch):
+    from regionmap.stores import open_catalog
+
+    new = NewLayer("tokyo", "Tokyo", "CC0-1.0", "S", "https://example.org")
+    open_catalog(catalog_spec).add(CORPUS / "valid-point.geojson", new)
+    monkeypatch.setenv("REGIONMAP_CATALOG", catalog_spec)
+    catalog = open_catalog()
+    assert "tokyo" in catalog.ids() and catalog.load("tokyo").ok
+    assert "countries" in catalog.ids()  # the built-in layers are still there
+    assert "tokyo" in catalog.own_ids() and "countries" not in catalog.own_ids()
+    assert [la.id for la in catalog.load_all() if not la.ok] == []

@@ -166,3 +166,19 @@ def test_validate_reports_broken_layer_and_exits_1(copy_builtin):
 def test_console_script_is_installed():
     exe = shutil.which("regionmap")
     assert exe, "pip install -e . should install the regionmap console script"
+
+
+def test_add_layers_export_in_either_store(catalog_spec, tmp_path):
+    added = run(
+        "add", str(CORPUS / "valid-point.geojson"), "--id", "tokyo", *ADD, "--catalog", catalog_spec
+    )
+    assert added.exit_code == 0, added.output
+    env = {"REGIONMAP_CATALOG": catalog_spec}
+    listed = run("layers", env=env)
+    assert "tokyo" in listed.output and "Test layer" in listed.output
+    out = tmp_path / "tokyo.pdf"
+    exported = run("export", "--region", "japan", "--layers", "tokyo", "--out", str(out), env=env)
+    assert exported.exit_code == 0, exported.output
+    assert "1 feature(s), 1 source(s)" in exported.output  # Tokyo, from either store
+    assert out.read_bytes().startswith(b"%PDF")
+    assert not list(tmp_path.glob("postgres*"))
