@@ -271,7 +271,8 @@ def test_app_draws_a_postgis_layer(pg_url, monkeypatch, tmp_path):
     toggles = {t.label: t.value for t in at.toggle} | {c.label: c.value for c in at.checkbox}
     assert "Test layer" in toggles or "US states" in toggles
     args = json.loads(at.get("component_instance")[0].proto.json_args)
-    assert "沖縄" in json.dumps(args, ensure_ascii=False) or "\\u6c96\\u7e04" in args["script"]
+    page = args["script"] + (args.get("feature_group") or "")  # data layers: feature groups
+    assert "沖縄" in page or "\\u6c96\\u7e04" in page
     assert not list(tmp_path.rglob("postgres*"))
 
 
