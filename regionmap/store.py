@@ -24,7 +24,9 @@ import yaml
 from pydantic import ValidationError
 
 from regionmap.catalog import META_SUFFIX, Catalog, _pydantic_problem, check_citations
-from regionmap.geojson import Limits, ReadResult, read_geojson
+from regionmap.formats import ReadOptions, read_any
+from regionmap.geojson import Limits, ReadResult
+from regionmap.mapping import LayerMapping, apply_mapping
 from regionmap.problems import InvalidLayerError, LayerExistsError, Problem, has_errors
 from regionmap.schema import LayerMeta, is_kebab_id
 
@@ -93,8 +95,13 @@ def add_layer(
     fix: bool = False,
     limits: Limits | None = None,
     progress: Callable[[int, int], None] | None = None,
+    options: ReadOptions | None = None,
+    display_name: str | None = None,
+    mapping: LayerMapping | None = None,
 ) -> AddResult:
-    """Validate a GeoJSON file and add it to the catalog as a new layer.
+    """Validate a layer file and add it to the catalog as a new layer.
+
+    The file is GeoJSON or any format :mod:`regionmap.formats` reads.
 
     Parameters
     ----------
@@ -108,6 +115,12 @@ def add_layer(
         Replace an existing layer with the same id.
     fix : bool
         Repair invalid polygons (reported as warnings) instead of rejecting them.
+    options : ReadOptions, optional
+        Sub-layer, coordinate columns and CRS, for formats other than GeoJSON.
+    display_name : str, optional
+        How to name the file in messages (e.g. an upload's own name).
+    mapping : LayerMapping, optional
+        Popup fields, time fields, colour and marker, and a per-row source column.
 
     Raises
     ------
@@ -135,21 +148,33 @@ def add_layer(
             raise InvalidLayerError(f"{path} would be outside the catalog {folder}", [])
     if not force:
         _refuse_existing(catalog, new.id, meta_path)
-    result = read_geojson(source, fix=fix, limits=limits, progress=progress)
+    result = read_any(
+        source,
+        options=options,
+        fix=fix,
+        limits=limits,
+        display_name=display_name,
+        progress=progress,
+    )
     problems = list(result.problems)
     meta_dict: dict | None = None
     if result.collection is not None:
         meta_dict = build_meta(new, result)
+        if mapping is not None:
+            problems += apply_mapping(
+                meta_dict, result.collection, mapping, display_name or str(source)
+            )
         try:
             meta = LayerMeta.model_validate(meta_dict)
         except ValidationError as exc:
             problems += [_pydantic_problem("metadata", err) for err in exc.errors()]
         else:
-            problems += check_citations(meta, result, str(source))
+            problems += check_citations(meta, result, display_name or str(source))
     if has_errors(problems) or result.collection is None or meta_dict is None:
         errors = sum(p.is_error for p in problems)
         raise InvalidLayerError(
-            f"{source}: {errors} error(s); nothing was written to the catalog", problems
+            f"{display_name or source}: {errors} error(s); nothing was written to the catalog",
+            problems,
         )
     for sub in ("layers", "data"):
         (folder / sub).mkdir(parents=True, exist_ok=True)

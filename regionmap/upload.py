@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from regionmap.catalog import Layer, LayerEntry
-from regionmap.geojson import Limits, ReadResult, read_geojson
+from regionmap.formats import ReadOptions, read_any
+from regionmap.geojson import Limits, ReadResult
 from regionmap.problems import Problem
 from regionmap.schema import LayerMeta, Style
 
@@ -96,7 +97,9 @@ def upload_limits(cap_mb: int) -> Limits:
     return Limits(max_bytes=cap_mb * 1024 * 1024)
 
 
-def read_upload(path: Path, display_name: str, cap_mb: int) -> ReadResult:
+def read_upload(
+    path: Path, display_name: str, cap_mb: int, options: ReadOptions | None = None
+) -> ReadResult:
     """Check an uploaded file the way ``regionmap add`` does (without writing anything).
 
     Parameters
@@ -107,13 +110,15 @@ def read_upload(path: Path, display_name: str, cap_mb: int) -> ReadResult:
         The name the user knows the file by (used in messages).
     cap_mb : int
         The upload cap, also applied as the reader's size limit.
+    options : ReadOptions, optional
+        Sub-layer and coordinate columns, for formats other than GeoJSON.
 
     Returns
     -------
     ReadResult
         Every problem, and the normalised collection when there is no error.
     """
-    return read_geojson(path, limits=upload_limits(cap_mb), display_name=display_name)
+    return read_any(path, options=options, limits=upload_limits(cap_mb), display_name=display_name)
 
 
 def preview_layer(result: ReadResult, name: str) -> Layer:
