@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import functools
 import os
 import re
 from collections import Counter
@@ -30,7 +31,9 @@ from regionmap.export import (
     export_view,
 )
 from regionmap.filters import Filters
+from regionmap.formats import ReadOptions
 from regionmap.geojson import MAX_DEPTH_OPTION, Limits
+from regionmap.mapping import MARKERS, LayerMapping
 from regionmap.problems import CatalogError, InvalidLayerError, Problem
 from regionmap.regions import load_regions
 from regionmap.schema import is_kebab_id
@@ -238,6 +241,61 @@ def validate_command(layer_ids: tuple[str, ...], catalog_dir: str | None, fix: b
         raise SystemExit(1)
 
 
+def read_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Options for files other than GeoJSON: sub-layer, coordinate columns, CRS."""
+    options = [
+        click.option("--layer", "sub_layer", help="Sub-layer to read (GPX, GeoPackage, KML)."),
+        click.option("--lat", help="Spreadsheet column with latitudes (default: found by name)."),
+        click.option("--lon", help="Spreadsheet column with longitudes (default: by name)."),
+        click.option("--wkt", help="Spreadsheet column with WKT geometries."),
+        click.option("--crs", help="CRS of a file that has none, e.g. EPSG:32633."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+
+    def wrapper(**kwargs: Any) -> Any:
+        kwargs["read"] = ReadOptions(
+            layer=kwargs.pop("sub_layer"),
+            lat=kwargs.pop("lat"),
+            lon=kwargs.pop("lon"),
+            wkt=kwargs.pop("wkt"),
+            crs=kwargs.pop("crs"),
+        )
+        return fn(**kwargs)
+
+    return functools.update_wrapper(wrapper, fn)
+
+
+def mapping_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Options that map a new layer in one step: popup, time fields, style, per-row sources."""
+    options = [
+        click.option("--popup", help="Properties for the popup, comma-separated."),
+        click.option("--date", "date_field", help="Property holding each feature's date."),
+        click.option("--start", "start_field", help="Property holding the start of a range."),
+        click.option("--end", "end_field", help="Property holding the end of a range."),
+        click.option("--color", help='Marker and line colour, e.g. "#0072b2".'),
+        click.option("--marker", type=click.Choice(MARKERS), help="Point marker shape."),
+        click.option("--source-column", help="Property holding a source link for each row."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+
+    def wrapper(**kwargs: Any) -> Any:
+        popup = kwargs.pop("popup")
+        kwargs["mapping"] = LayerMapping(
+            popup=tuple(p.strip() for p in popup.split(",") if p.strip()) if popup else (),
+            date=kwargs.pop("date_field"),
+            start=kwargs.pop("start_field"),
+            end=kwargs.pop("end_field"),
+            color=kwargs.pop("color"),
+            marker=kwargs.pop("marker"),
+            source_column=kwargs.pop("source_column"),
+        )
+        return fn(**kwargs)
+
+    return functools.update_wrapper(wrapper, fn)
+
+
 @cli.command(name="add")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--id", "layer_id", required=True, help="Layer id, kebab-case, e.g. my-bases.")
@@ -253,6 +311,8 @@ def validate_command(layer_ids: tuple[str, ...], catalog_dir: str | None, fix: b
 @click.option("--source-url", required=True, help="http(s) link to the source.")
 @click.option("--source-publisher", help="Publisher of the source (default: the link's host).")
 @click.option("--description", default="", help="A sentence on what the layer shows.")
+@read_options
+@mapping_options
 @catalog_option
 @click.option("--force", is_flag=True, help="Replace an existing layer with the same id.")
 @click.option(
@@ -269,6 +329,8 @@ def add_command(
     source_url: str,
     source_publisher: str | None,
     description: str,
+    read: ReadOptions,
+    mapping: LayerMapping,
     catalog_dir: str | None,
     force: bool,
     fix: bool,
@@ -277,17 +339,22 @@ def add_command(
     max_vertices: int,
     max_depth: int,
 ) -> None:
-    """Validate a GeoJSON file and add it to the catalog as a new layer.
+    """Validate a layer file and add it to the catalog as a new layer.
 
-    Writes data/<ID>.geojson and layers/<ID>.yaml atomically; on any error nothing is
-    written. Coordinates are normalised to WGS 84 longitude/latitude with 6 decimals and
-    RFC 7946 winding; properties are kept as they are.
+    Reads GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, GPX, TopoJSON, FlatGeobuf,
+    zipped FileGDB and CSV/TSV/XLSX with coordinate columns. Writes data/<ID>.geojson and
+    layers/<ID>.yaml atomically; on any error nothing is written. Coordinates are normalised
+    to WGS 84 longitude/latitude with 6 decimals and RFC 7946 winding; properties are kept
+    as they are.
 
     \b
     Example:
         regionmap add bases.geojson --id my-bases --title "My bases" \\
             --license CC0-1.0 --source-title "Base list" \\
             --source-url https://example.org/bases
+        regionmap add airports.csv --id airports --title Airports \\
+            --license CC0-1.0 --source-title FAA --source-url https://www.faa.gov/ \\
+            --popup name,city --color "#0072b2" --marker square
     """
     from regionmap.store import NewLayer
 
@@ -315,9 +382,13 @@ def add_command(
                     fix=fix,
                     limits=limits,
                     progress=lambda done, total: bar.update(done * 100 // total - bar.pos),
+                    options=read,
+                    mapping=mapping,
                 )
         else:
-            result = catalog.add(file, new, force=force, fix=fix, limits=limits)
+            result = catalog.add(
+                file, new, force=force, fix=fix, limits=limits, options=read, mapping=mapping
+            )
     except InvalidLayerError as exc:
         _echo_problems(exc.problems)
         raise click.ClickException(str(exc)) from None

@@ -531,6 +531,8 @@ class PostgisCatalog:
         progress: Callable[[int, int], None] | None = None,
         display_name: str | None = None,
         face: str = "cli",
+        options: Any = None,
+        mapping: Any = None,
     ) -> TableAddResult:
         """Validate a GeoJSON file and add it as a layer, in one transaction.
 
@@ -551,7 +553,14 @@ class PostgisCatalog:
         if not force:
             self._refuse_existing(new.id, face)
         result, meta_dict = checked_new_layer(
-            source, new, fix=fix, limits=limits, progress=progress, display_name=display_name
+            source,
+            new,
+            fix=fix,
+            limits=limits,
+            progress=progress,
+            display_name=display_name,
+            options=options,
+            mapping=mapping,
         )
         meta_yaml = yaml.safe_dump(meta_dict, sort_keys=False, allow_unicode=True)
         path = data_file(meta_dict["data"])

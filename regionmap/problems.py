@@ -46,6 +46,8 @@ class Problem:
         The feature's ``id`` (or ``properties.id``), if it has one.
     line, column : int, optional
         Position in the file, for syntax errors.
+    row : int, optional
+        The spreadsheet row (the header is row 1), for features read from a table.
     """
 
     file: str
@@ -57,6 +59,7 @@ class Problem:
     feature_id: str | None = None
     line: int | None = None
     column: int | None = None
+    row: int | None = None
 
     @property
     def is_error(self) -> bool:
@@ -70,6 +73,8 @@ class Problem:
             place += f":{self.line}"
             if self.column is not None:
                 place += f":{self.column}"
+        if self.row is not None:
+            place += f": row {self.row}"
         if self.feature is not None:
             place += f": feature {self.feature}"
             if self.feature_id is not None:

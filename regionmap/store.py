@@ -28,7 +28,9 @@ import yaml
 from pydantic import ValidationError
 
 from regionmap.catalog import META_SUFFIX, Catalog, _pydantic_problem, check_citations
-from regionmap.geojson import Limits, ReadResult, read_geojson
+from regionmap.formats import ReadOptions, read_any
+from regionmap.geojson import Limits, ReadResult
+from regionmap.mapping import LayerMapping, apply_mapping
 from regionmap.problems import (
     CatalogError,
     InvalidLayerError,
@@ -137,8 +139,12 @@ def add_layer(
     progress: Callable[[int, int], None] | None = None,
     display_name: str | None = None,
     face: Face = "cli",
+    options: ReadOptions | None = None,
+    mapping: LayerMapping | None = None,
 ) -> AddResult:
-    """Validate a GeoJSON file and add it to the catalog as a new layer.
+    """Validate a layer file and add it to the catalog as a new layer.
+
+    The file is GeoJSON or any format :mod:`regionmap.formats` reads.
 
     Parameters
     ----------
@@ -156,6 +162,10 @@ def add_layer(
         How to name the file in messages (an upload's own name, not its temporary path).
     face : {"cli", "app"}
         Who asks: messages name that face's options (``--license``) or form fields.
+    options : ReadOptions, optional
+        Sub-layer, coordinate columns and CRS, for formats other than GeoJSON.
+    mapping : LayerMapping, optional
+        Popup fields, time fields, colour and marker, and a per-row source column.
 
     Raises
     ------
@@ -228,11 +238,17 @@ def _add_layer(
             raise InvalidLayerError(f"{path} would be outside the catalog {folder}", [])
     if not force:
         _refuse_existing(catalog, new.id, meta_path, labels["exists"])
-    result = read_geojson(source, fix=fix, limits=limits, progress=progress, display_name=name)
+    result = read_any(
+        source, options=options, fix=fix, limits=limits, display_name=name, progress=progress
+    )
     problems = list(result.problems)
     meta_dict: dict | None = None
     if result.collection is not None:
         meta_dict = build_meta(new, result)
+        if mapping is not None:
+            problems += apply_mapping(
+                meta_dict, result.collection, mapping, display_name or str(source)
+            )
         try:
             meta = LayerMeta.model_validate(meta_dict)
         except ValidationError as exc:

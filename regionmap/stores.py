@@ -41,7 +41,7 @@ from regionmap.catalog import (
     load_entry,
     load_meta,
 )
-from regionmap.geojson import Limits, ReadResult, read_geojson
+from regionmap.geojson import Limits, ReadResult
 from regionmap.problems import CatalogError, InvalidLayerError, Problem, has_errors
 from regionmap.schema import LayerMeta, is_kebab_id
 
@@ -207,6 +207,8 @@ def checked_new_layer(
     limits: Limits | None = None,
     progress: Callable[[int, int], None] | None = None,
     display_name: str | None = None,
+    options: Any = None,
+    mapping: Any = None,
 ) -> tuple[ReadResult, dict]:
     """Read and check a new layer as ``regionmap add`` does; return it and its metadata.
 
@@ -219,6 +221,8 @@ def checked_new_layer(
         With every problem, when the file or the metadata has an error.
     """
     from regionmap.catalog import _pydantic_problem, check_citations
+    from regionmap.formats import read_any
+    from regionmap.mapping import apply_mapping
     from regionmap.store import build_meta
 
     if not is_kebab_id(new.id):
@@ -228,11 +232,15 @@ def checked_new_layer(
             [],
         )
     name = display_name or str(source)
-    result = read_geojson(source, fix=fix, limits=limits, progress=progress, display_name=name)
+    result = read_any(
+        source, options=options, fix=fix, limits=limits, progress=progress, display_name=name
+    )
     problems = list(result.problems)
     meta_dict: dict | None = None
     if result.collection is not None:
         meta_dict = build_meta(new, result)
+        if mapping is not None:
+            problems += apply_mapping(meta_dict, result.collection, mapping, name)
         try:
             meta = LayerMeta.model_validate(meta_dict)
         except ValidationError as exc:

@@ -13,7 +13,8 @@ from typing import Any
 
 from regionmap.catalog import Layer, LayerEntry
 from regionmap.controls import reveal_controls
-from regionmap.geojson import Limits, ReadResult, read_geojson
+from regionmap.formats import ReadOptions, read_any
+from regionmap.geojson import Limits, ReadResult
 from regionmap.problems import Problem
 from regionmap.schema import LayerMeta, Style
 
@@ -97,7 +98,9 @@ def upload_limits(cap_mb: int) -> Limits:
     return Limits(max_bytes=cap_mb * 1024 * 1024)
 
 
-def read_upload(path: Path, display_name: str, cap_mb: int) -> ReadResult:
+def read_upload(
+    path: Path, display_name: str, cap_mb: int, options: ReadOptions | None = None
+) -> ReadResult:
     """Check an uploaded file the way ``regionmap add`` does (without writing anything).
 
     Parameters
@@ -108,15 +111,20 @@ def read_upload(path: Path, display_name: str, cap_mb: int) -> ReadResult:
         The name the user knows the file by (used in messages).
     cap_mb : int
         The upload cap, also applied as the reader's size limit.
+    options : ReadOptions, optional
+        Sub-layer and coordinate columns, for formats other than GeoJSON.
 
     Returns
     -------
     ReadResult
         Every problem, and the normalised collection when there is no error.
     """
-    # read_geojson never raises; a name with control characters is shown with them visible
-    return read_geojson(
-        path, limits=upload_limits(cap_mb), display_name=reveal_controls(display_name)
+    # read_any never raises; a name with control characters is shown with them visible
+    return read_any(
+        path,
+        options=options,
+        limits=upload_limits(cap_mb),
+        display_name=reveal_controls(display_name),
     )
 
 
