@@ -26,8 +26,10 @@ from regionmap.choices import country_label, filter_choices
 from regionmap.citations import Bibliography, Citation
 from regionmap.clip import fit_to_view
 from regionmap.credits import default_export_date
+from regionmap.downloads import DOWNLOADS, download_bytes
 from regionmap.exportcmd import export_command
 from regionmap.filters import APPLIES, Filters
+from regionmap.formats import UPLOAD_SUFFIXES
 from regionmap.frame import MAP_RETURNED, MapFrame, format_bbox, map_frame
 from regionmap.layercache import load_layer
 from regionmap.output import DEFAULT_DPI, DPI_RANGE, FORMATS
@@ -487,14 +489,26 @@ def table_tab(contents: ViewContents | None) -> None:
         on_select=select_row,
         selection_mode="single-row",
     )
-    left, right = st.columns(2)
-    left.download_button("Download CSV", rows_csv(rows), "regionmap-features.csv", "text/csv")
-    right.download_button(
-        "Download GeoJSON",
-        shown_geojson(shown, bib),
-        "regionmap-features.geojson",
-        "application/geo+json",
+    collection = shown_geojson(shown, bib)
+    st.caption(
+        "Downloads hold the features in the table with their sources: the table as CSV, or the "
+        "features with coordinates as GeoJSON, CSV, KML or GeoPackage (each re-imports with "
+        "`regionmap add`)."
     )
+    columns = st.columns(5)
+    columns[0].download_button(
+        "Table CSV", rows_csv(rows), "regionmap-table.csv", "text/csv", on_click="ignore"
+    )
+    for column, fmt in zip(columns[1:], ("geojson", "csv", "kml", "gpkg"), strict=True):
+        suffix, media_type, _ = DOWNLOADS[fmt]
+        column.download_button(
+            f"{fmt.upper()} with coordinates" if fmt == "csv" else fmt.upper(),
+            lambda fmt=fmt: download_bytes(collection, fmt),
+            f"regionmap-features{suffix}",
+            media_type,
+            on_click="ignore",
+            key=f"features:{fmt}",
+        )
 
 
 def problems_expander(layers: list[Layer]) -> None:
@@ -519,7 +533,11 @@ def add_layer_tab(catalog: Catalog, bbox: tuple) -> None:
         f"Checked like `regionmap add`; saved to the catalog in {md(where)}. Limit {cap} MB."
     )
     upload = st.file_uploader(
-        "GeoJSON file", type=["geojson", "json"], max_upload_size=cap, key="upload"
+        "Layer file: GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, GPX, TopoJSON, "
+        "FlatGeobuf, or CSV/TSV/XLSX with coordinate columns",
+        type=list(UPLOAD_SUFFIXES),
+        max_upload_size=cap,
+        key="upload",
     )
     if "_added" in st.session_state:
         st.success(st.session_state.pop("_added"))

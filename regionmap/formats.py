@@ -40,12 +40,18 @@ from regionmap.problems import Problem
 
 __all__ = [
     "SPREADSHEETS",
+    "UPLOAD_SUFFIXES",
     "FormatError",
     "ReadOptions",
     "read_any",
     "sniff",
 ]
 
+#: File suffixes an upload may have (the content decides the format).
+UPLOAD_SUFFIXES = (
+    "geojson", "json", "topojson", "zip", "gpkg", "kml", "kmz", "gpx", "fgb",
+    "csv", "tsv", "txt", "xlsx", "ods",
+)  # fmt: skip
 #: Formats read as tables of rows with coordinate columns.
 SPREADSHEETS = ("csv", "tsv", "xlsx", "ods")
 #: GPX sub-layers that repeat the vertices of routes and tracks.
@@ -300,6 +306,8 @@ def read_any(
         if Path(path).suffix.lower() not in (".geojson", ".json"):
             return _failed(name, "format", f"{exc}.", exc.fix)
         kind = "geojson"  # the GeoJSON reader says what is wrong with its own files
+    if Path(path).suffix.lower() in (".geojson", ".json") and kind != "topojson":
+        kind = "geojson"  # named GeoJSON: the GeoJSON reader says what it really is
     if kind == "geojson":
         return read_geojson(path, fix=fix, limits=limits, display_name=name, progress=progress)
     try:

@@ -183,7 +183,9 @@ def add_layer(
     """
     name = display_name or str(source)
     try:
-        return _add_layer(catalog, source, new, name, force, fix, limits, progress, face)
+        return _add_layer(
+            catalog, source, new, name, force, fix, limits, progress, face, options, mapping
+        )
     except CatalogError:
         raise
     except MemoryError:
@@ -208,6 +210,8 @@ def _add_layer(
     limits: Limits | None,
     progress: Callable[[int, int], None] | None,
     face: Face,
+    options: ReadOptions | None = None,
+    mapping: LayerMapping | None = None,
 ) -> AddResult:
     """The work of :func:`add_layer`."""
     labels = FACES[face]
@@ -246,9 +250,7 @@ def _add_layer(
     if result.collection is not None:
         meta_dict = build_meta(new, result)
         if mapping is not None:
-            problems += apply_mapping(
-                meta_dict, result.collection, mapping, display_name or str(source)
-            )
+            problems += apply_mapping(meta_dict, result.collection, mapping, name)
         try:
             meta = LayerMeta.model_validate(meta_dict)
         except ValidationError as exc:
