@@ -29,6 +29,7 @@ from regionmap.export import (
 )
 from regionmap.filters import Filters
 from regionmap.geojson import Limits
+from regionmap.paper import ORIENTATIONS, PAPERS
 from regionmap.problems import CatalogError, InvalidLayerError, Problem
 from regionmap.regions import load_regions
 
@@ -382,6 +383,22 @@ def _export_format(fmt: str | None, out: Path) -> str:
     help="Label points with name and source numbers (default: when at most 40 points).",
 )
 @click.option(
+    "--paper",
+    type=click.Choice(list(PAPERS), case_sensitive=False),
+    help="Print on this paper (exact page size, print margins); default: free --width-in.",
+)
+@click.option(
+    "--orientation",
+    type=click.Choice(ORIENTATIONS, case_sensitive=False),
+    default="portrait",
+    show_default=True,
+    help="Paper orientation (with --paper).",
+)
+@click.option("--north-arrow", is_flag=True, help="Draw a north arrow in a free map corner.")
+@click.option(
+    "--inset/--no-inset", default=True, show_default=True, help="Draw an inset locator map."
+)
+@click.option(
     "--date",
     "export_date",
     type=click.DateTime(["%Y-%m-%d"]),
@@ -402,6 +419,10 @@ def export_command(
     dpi: int,
     width_in: float,
     labels: bool | None,
+    paper: str | None,
+    orientation: str,
+    north_arrow: bool,
+    inset: bool,
     export_date: dt.datetime | None,
     catalog_dir: Path | None,
 ) -> None:
@@ -439,6 +460,10 @@ def export_command(
             width_in=width_in,
             labels=labels,
             export_date=export_date.date() if export_date else None,
+            paper=paper,
+            orientation=orientation,
+            north_arrow=north_arrow,
+            inset=inset,
         )
     except ExportUsageError as exc:
         raise click.UsageError(str(exc)) from None

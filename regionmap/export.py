@@ -324,19 +324,24 @@ def basemap_features(layer: Layer, window: Bbox) -> list[dict[str, Any]]:
 
 
 def default_title(contents: ViewContents) -> str:
-    """The title a figure gets when none is given: the view and the data layers it shows."""
+    """The title a figure gets when none is given: the region's name (or the frame)."""
+    return contents.view.title
+
+
+def layer_titles(contents: ViewContents) -> list[str]:
+    """The titles of the data layers the view shows (the basemaps when there are none)."""
     layers = [ly for ly, _ in contents.visible if not is_basemap(ly)] or [
         ly for ly, _ in contents.visible
     ]
-    titles = [layer.meta.title for layer in layers if layer.meta is not None]
-    return f"{contents.view.title}: {', '.join(titles)}" if titles else contents.view.title
+    return [layer.meta.title for layer in layers if layer.meta is not None]
 
 
 def subtitle(contents: ViewContents, export_date: dt.date) -> str:
-    """The line under the title: export date, filters in force and the frame."""
+    """The line under the title: the layers shown, export date, filters and the frame."""
+    layers = ", ".join(layer_titles(contents))
     return (
-        f"Exported {export_date.isoformat()} · filters: {contents.filters.describe()} · "
-        f"view {format_bbox(contents.view.bbox)}"
+        f"{layers + ' · ' if layers else ''}Exported {export_date.isoformat()} · "
+        f"filters: {contents.filters.describe()} · view {format_bbox(contents.view.bbox)}"
     )
 
 
@@ -484,6 +489,10 @@ def export_view(
     width_in: float = DEFAULT_WIDTH_IN,
     labels: bool | None = None,
     export_date: dt.date | None = None,
+    paper: str | None = None,
+    orientation: str = "portrait",
+    north_arrow: bool = False,
+    inset: bool = True,
 ) -> ExportResult:
     """Export a view as a report figure (PNG, SVG, PDF) or a standalone HTML map.
 
@@ -514,6 +523,15 @@ def export_view(
         most 40 points.
     export_date : datetime.date, optional
         The date printed on the export; default today (or ``$SOURCE_DATE_EPOCH``).
+    paper : {"a4", "letter", "a5"}, optional
+        Print on this paper size (PDF pages, PNG and SVG have its exact size) with print
+        margins and type sizes; default none: the free ``width_in``, growing downwards.
+    orientation : {"portrait", "landscape"}, default "portrait"
+        The paper's orientation (only with ``paper``).
+    north_arrow : bool, default False
+        Draw a north arrow in a free corner of the map.
+    inset : bool, default True
+        Draw an inset locator map (the frame's box on a wider map) in a free corner.
 
     Returns
     -------
@@ -532,6 +550,7 @@ def export_view(
     ExportResult(path=PosixPath('japan.pdf'), fmt='pdf', pages=2, features=19, sources=33)
     """
     fmt = check_options(fmt, dpi, width_in)
+    layout = figure_layout(width_in, paper, orientation, north_arrow, inset)
     view = resolve_view(region, bbox)
     path = check_output(out)
     contents = collect_view(catalog, view, layers, filters)
@@ -553,7 +572,7 @@ def export_view(
         pages, warnings = 1, list(contents.warnings)
     else:
         pages, warnings = _write_figure(
-            contents, path, fmt, title, export_date, dpi, width_in, labels
+            contents, path, fmt, title, export_date, dpi, layout, labels
         )
     return ExportResult(
         path,
@@ -563,6 +582,20 @@ def export_view(
         len(contents.bibliography.citations),
         tuple(warnings),
     )
+
+
+def figure_layout(
+    width_in: float, paper: str | None, orientation: str, north_arrow: bool, inset: bool
+) -> Any:
+    """The :class:`regionmap.figure.Layout` of the options, checked."""
+    from regionmap.figure import Layout
+    from regionmap.paper import PaperError, paper_size
+
+    try:
+        page = paper_size(paper, orientation) if paper else None
+    except PaperError as exc:
+        raise ExportUsageError(str(exc)) from None
+    return Layout(width_in=width_in, paper=page, north_arrow=north_arrow, inset=inset)
 
 
 def plain_title(title: str | None) -> str:
@@ -577,7 +610,7 @@ def _write_figure(
     title: str,
     export_date: dt.date,
     dpi: int,
-    width_in: float,
+    layout: Any,
     labels: bool | None,
 ) -> tuple[int, list[str]]:
     """Draw and write a PNG, SVG or PDF figure; return its page count and warnings."""
@@ -594,25 +627,26 @@ def _write_figure(
         sources_note=accessed_note(contents.bibliography),
     )
     visible = contents.visible
-    pages = figure.render_pages(
+    rendered = figure.render_pages(
         visible,
         contents.bibliography,
         projection,
         text,
         basemaps=[layer.id for layer, _ in visible if is_basemap(layer)],
         labels=labels,
-        width_in=width_in,
+        layout=layout,
         paginate=fmt == "pdf",
     )
+    pages = rendered.pages
     with atomic_output(path) as tmp:
         figure.save_pages(pages, fmt, tmp, dpi=dpi, title=title)
-    warnings = list(contents.warnings)
+    warnings = [*contents.warnings, *rendered.notes]
     names = [
         str((f.get("properties") or {}).get("name", ""))
         for _, fs in contents.data_layers
         for f in fs
     ]
-    missing = missing_glyphs([title, *text.credits, *text.sources, *names])
+    missing = missing_glyphs([title, text.subtitle, *text.credits, *text.sources, *names])
     if missing:
         warnings.append(
             f"{len(missing)} character(s) have no glyph in the installed fonts and show as "
