@@ -278,7 +278,16 @@ def regions_command() -> None:
 
 ISO3 = re.compile(r"^[A-Z]{3}$")
 YEARS = re.compile(r"^(\d{1,4})(?:-(\d{1,4}))?$")
-SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+SUFFIXES = {
+    ".png": "png",
+    ".svg": "svg",
+    ".pdf": "pdf",
+    ".html": "html",
+    ".htm": "html",
+    ".bib": "bib",
+    ".ris": "ris",
+    ".zip": "bundle",
+}
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -321,7 +330,8 @@ def _export_format(fmt: str | None, out: Path) -> str:
         return SUFFIXES[out.suffix.lower()]
     raise click.UsageError(
         f"cannot tell the format from {out.name!r}; give --format "
-        f"{'|'.join(FORMATS)} or an --out name ending in .png, .svg, .pdf or .html"
+        f"{'|'.join(FORMATS)} or an --out name ending in .png, .svg, .pdf, .html, .bib, .ris "
+        "or .zip"
     )
 
 

@@ -27,22 +27,29 @@ from typing import Any
 
 import shapely
 
+from regionmap.alttext import describe
 from regionmap.catalog import Catalog, Layer
 from regionmap.citations import Bibliography, number_sources
+from regionmap.citefiles import CITATION_FORMATS, citation_file
+from regionmap.citefiles import MEDIA_TYPES as CITATION_MEDIA_TYPES
 from regionmap.clip import view_window
 from regionmap.filters import Filters, filter_features
 from regionmap.problems import CatalogError
 from regionmap.regions import load_regions
 from regionmap.view import is_basemap, order_layers, resolution_for_bbox
 
-FORMATS = ("png", "svg", "pdf", "html")
+FORMATS = ("png", "svg", "pdf", "html", "bib", "csl-json", "ris", "bundle")
 MEDIA_TYPES = {
     "png": "image/png",
     "svg": "image/svg+xml",
     "pdf": "application/pdf",
     "html": "text/html",
+    **CITATION_MEDIA_TYPES,
+    "bundle": "application/zip",
 }
 """The media type of each format, for downloads."""
+FILE_SUFFIXES = {"csl-json": "csl.json", "bundle": "zip"}
+"""File name suffixes of the formats whose name is not their suffix."""
 DEFAULT_DPI = 300
 DEFAULT_WIDTH_IN = 7.0
 DPI_RANGE = (50, 1200)
@@ -108,6 +115,8 @@ class ExportResult:
     features: int
     sources: int
     warnings: tuple[str, ...] = ()
+    alt_text: str = ""
+    """A plain-language description of the figure, as written into the file (for copying)."""
 
 
 def format_bbox(bbox: Bbox) -> str:
@@ -508,8 +517,10 @@ def export_view(
         Layer ids; default every layer with ``default_visible``.
     filters : Filters, optional
         The filters in force, as in the app.
-    fmt : {"png", "svg", "pdf", "html"}
-        The file format.
+    fmt : {"png", "svg", "pdf", "html", "bib", "csl-json", "ris", "bundle"}
+        The file format: a figure, the standalone HTML map, the numbered bibliography as a
+        citation file (:mod:`regionmap.citefiles`), or a zip of HTML, PNG, PDF, citation
+        files and a manifest (:mod:`regionmap.bundle`).
     out : str or Path
         The file to write (replaced atomically).
     title : str, optional
@@ -557,7 +568,40 @@ def export_view(
     check_not_empty(contents)
     export_date = export_date or default_export_date()
     title = plain_title(title) or default_title(contents)
-    if fmt == "html":
+    alt_text = describe(contents, export_date, format_bbox(contents.view.bbox))
+    if fmt in CITATION_FORMATS:
+        with atomic_output(path) as tmp:
+            tmp.write_text(citation_file(fmt, contents.bibliography), encoding="utf-8")
+        pages, warnings = 0, list(contents.warnings)
+    elif fmt == "bundle":
+        from regionmap.bundle import bundle_bytes
+
+        options = {
+            "bbox": bbox,
+            "region": region,
+            "layers": layers,
+            "filters": filters,
+            "title": title,
+            "dpi": dpi,
+            "width_in": width_in,
+            "labels": labels,
+            "paper": paper,
+            "orientation": orientation,
+            "north_arrow": north_arrow,
+            "inset": inset,
+        }
+        warnings = list(contents.warnings)
+
+        def render(sub: str) -> bytes:
+            exported = export_bytes(catalog, fmt=sub, export_date=export_date, **options)
+            warnings.extend(w for w in exported.result.warnings if w not in warnings)
+            return exported.data
+
+        data = bundle_bytes(contents, export_date, alt_text, render)
+        with atomic_output(path) as tmp:
+            tmp.write_bytes(data)
+        pages = 1
+    elif fmt == "html":
         from regionmap.htmlexport import write_html
 
         html = write_html(
@@ -566,13 +610,14 @@ def export_view(
             title=title,
             subtitle=subtitle(contents, export_date),
             credits=credit_lines(contents),
+            alt_text=alt_text,
         )
         with atomic_output(path) as tmp:
             tmp.write_text(html, encoding="utf-8")
         pages, warnings = 1, list(contents.warnings)
     else:
         pages, warnings = _write_figure(
-            contents, path, fmt, title, export_date, dpi, layout, labels
+            contents, path, fmt, title, export_date, dpi, layout, labels, alt_text
         )
     return ExportResult(
         path,
@@ -581,6 +626,7 @@ def export_view(
         contents.feature_count,
         len(contents.bibliography.citations),
         tuple(warnings),
+        alt_text,
     )
 
 
@@ -612,6 +658,7 @@ def _write_figure(
     dpi: int,
     layout: Any,
     labels: bool | None,
+    alt_text: str = "",
 ) -> tuple[int, list[str]]:
     """Draw and write a PNG, SVG or PDF figure; return its page count and warnings."""
     from regionmap import figure
@@ -639,7 +686,7 @@ def _write_figure(
     )
     pages = rendered.pages
     with atomic_output(path) as tmp:
-        figure.save_pages(pages, fmt, tmp, dpi=dpi, title=title)
+        figure.save_pages(pages, fmt, tmp, dpi=dpi, title=title, description=alt_text)
     warnings = [*contents.warnings, *rendered.notes]
     names = [
         str((f.get("properties") or {}).get("name", ""))
@@ -674,7 +721,8 @@ def export_file_name(fmt: str, export_date: dt.date) -> str:
     >>> export_file_name("svg", dt.date(2026, 11, 25))
     'regionmap-view-2026-11-25.svg'
     """
-    return f"regionmap-view-{export_date.isoformat()}.{fmt.lower()}"
+    suffix = FILE_SUFFIXES.get(fmt.lower(), fmt.lower())
+    return f"regionmap-view-{export_date.isoformat()}.{suffix}"
 
 
 def export_bytes(

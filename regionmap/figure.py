@@ -15,6 +15,7 @@ pyplot's global state; a lock serialises them, because rcParams and fonts are pr
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import threading
 import warnings
@@ -35,6 +36,7 @@ from PIL import Image, ImageDraw, ImageFont
 from PIL.PngImagePlugin import PngInfo
 
 from regionmap import __version__
+from regionmap.alttext import svg_with_desc
 from regionmap.catalog import Layer
 from regionmap.citations import Bibliography
 from regionmap.mapplot import INK, MUTED, MapLegend, draw_map
@@ -523,7 +525,13 @@ def _continuation_page(
 
 
 def save_pages(
-    pages: Sequence[Figure], fmt: str, path: str | Path, *, dpi: int, title: str
+    pages: Sequence[Figure],
+    fmt: str,
+    path: str | Path,
+    *,
+    dpi: int,
+    title: str,
+    description: str = "",
 ) -> None:
     """Write figure pages as PNG or SVG (the first page) or PDF (every page), deterministically.
 
@@ -539,21 +547,26 @@ def save_pages(
         PNG resolution in dots per inch.
     title : str
         Stored in the file's metadata (SVG, PDF).
+    description : str
+        The alt text: the SVG's ``<desc>``, the PDF's Subject, the PNG's ``Description``.
     """
     creator = f"regionmap {__version__}"
     if fmt not in ("png", "svg", "pdf"):
         raise ValueError(f"unknown figure format {fmt!r}; use png, svg or pdf")
     with _LOCK, _quiet_glyphs(), matplotlib.rc_context(_rc()):
         if fmt == "png":
-            _save_png(pages[0], path, dpi, creator)
+            _save_png(pages[0], path, dpi, creator, description)
         elif fmt == "svg":
             meta = {"Date": None, "Title": plain(title), "Creator": creator}
-            pages[0].savefig(path, format="svg", metadata=meta)
+            buffer = io.BytesIO()
+            pages[0].savefig(buffer, format="svg", metadata=meta)
+            svg = svg_with_desc(buffer.getvalue(), description)
+            Path(path).write_bytes(svg)
         else:
-            _save_pdf(pages, path, title, creator)
+            _save_pdf(pages, path, title, creator, description)
 
 
-def _save_png(fig: Figure, path: str | Path, dpi: int, creator: str) -> None:
+def _save_png(fig: Figure, path: str | Path, dpi: int, creator: str, description: str) -> None:
     """Write a PNG: matplotlib draws the map, Pillow the page's lines of text.
 
     matplotlib 3.11 rasterises text one glyph at a time in Python (about 0.13 ms a glyph at
@@ -576,6 +589,8 @@ def _save_png(fig: Figure, path: str | Path, dpi: int, creator: str) -> None:
         _draw_line(draw, text, image.height, dpi)
     info = PngInfo()
     info.add_text("Software", creator)
+    if description:
+        info.add_text("Description", description)  # iTXt when not Latin-1
     image.save(path, format="png", dpi=(dpi, dpi), pnginfo=info, compress_level=PNG_COMPRESSION)
 
 
@@ -598,12 +613,15 @@ def _pil_font(path: str, size: float) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 
 
-def _save_pdf(pages: Sequence[Figure], path: str | Path, title: str, creator: str) -> None:
+def _save_pdf(
+    pages: Sequence[Figure], path: str | Path, title: str, creator: str, description: str
+) -> None:
     """Write every page into one PDF with fixed metadata (no dates)."""
     from matplotlib.backends.backend_pdf import PdfPages
 
     metadata = {
         "Title": plain(title),
+        "Subject": description,
         "Creator": creator,
         "Producer": creator,
         "CreationDate": None,
