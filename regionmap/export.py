@@ -697,8 +697,9 @@ def _write_figure(
     if missing:
         warnings.append(
             f"{len(missing)} character(s) have no glyph in the installed fonts and show as "
-            f"boxes (e.g. {' '.join(missing[:5])}); install a CJK font such as Debian's "
-            "fonts-noto-cjk to draw them"
+            f"boxes (e.g. {' '.join(missing[:5])}); the bundled Noto Sans JP/KR fonts cover "
+            "Japanese and Korean only, so install a font that has these (e.g. a Noto font "
+            "for the script) to draw them"
         )
     return len(pages), warnings
 

@@ -99,3 +99,21 @@ def test_no_text_overlaps_in_chromium(tmp_path: Path, name: str):
     assert clashes == []
     covered = [(lb["text"], m) for lb in labels for m in markers if _overlap(lb, m)]
     assert covered == []
+
+
+def _svg(tmp_path: Path, name: str, **options) -> str:
+    out = tmp_path / name
+    export_view(Catalog(), fmt="svg", out=out, export_date=DATE, **options)
+    return out.read_text(encoding="utf-8")
+
+
+def test_inset_and_north_arrow_can_be_switched(tmp_path: Path):
+    default = _svg(tmp_path, "a.svg", region="japan")
+    assert 'id="rm-inset' in default and ">N<" not in default
+    bare = _svg(tmp_path, "b.svg", region="japan", inset=False, north_arrow=True)
+    assert 'id="rm-inset' not in bare and ">N<" in bare
+
+
+def test_crowded_view_has_a_key_under_the_map(tmp_path: Path):
+    svg = _svg(tmp_path, "k.svg", bbox="109.9,22,158.5,47", labels=True)
+    assert "Numbered on the map: [" in svg
