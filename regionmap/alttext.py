@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from regionmap.citations import Bibliography
+from regionmap.safe_html import escape_text
 
 
 def data_date(bib: Bibliography) -> str:
@@ -101,7 +102,8 @@ def svg_with_desc(svg: bytes, desc: str) -> bytes:
 
 def html_with_label(page: str, map_id: str, label: str) -> str:
     """An HTML page whose map container (``id="map_id"``) carries ``role`` and ``aria-label``."""
-    attrs = f'role="img" aria-label="{html.escape(label, quote=True)}" '
+    # escape_text also turns braces, backticks and "$" into entities, as for all layer text.
+    attrs = f'role="img" aria-label="{escape_text(label)}" '
     marker = f'id="{map_id}"'
     if marker not in page:
         raise ValueError(f"the page has no element {marker}")

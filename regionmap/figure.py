@@ -351,8 +351,8 @@ def _furniture(
     basemaps: set[str],
     size_in: tuple[float, float],
     layout: Layout,
-) -> tuple[list[Any], list[str]]:
-    """Plan the scale bar, north arrow and inset: obstacles for labels, and draw steps."""
+) -> tuple[list[tuple[float, float, float, float]], list[Any], list[str]]:
+    """Plan the scale bar, north arrow and inset: boxes labels avoid, draw steps and notes."""
     from regionmap import furniture
     from regionmap.mapplot import is_point_layer, point_coords
 
@@ -397,7 +397,7 @@ def _furniture(
             steps.append(
                 lambda ax, c=corner: furniture.draw_north_arrow(ax, projection, c.rect, scale)
             )
-    return [taken, steps], notes
+    return taken, steps, notes
 
 
 def _render(
@@ -435,7 +435,7 @@ def _render(
     fig = Figure(figsize=(box.width, paper.height if paper else 10.0))
     map_x = box.left + (box.width - box.left - box.right - map_w) / 2
     ax = fig.add_axes((map_x / box.width, 0.0, map_w / box.width, map_h / fig.get_figheight()))
-    (obstacles, steps), notes = _furniture(shown, projection, basemaps, (map_w, map_h), layout)
+    obstacles, steps, notes = _furniture(shown, projection, basemaps, (map_w, map_h), layout)
     legend = draw_map(
         ax,
         shown,

@@ -217,9 +217,7 @@ def label_key(layer: Layer, feature: dict[str, Any], bib: Bibliography) -> tuple
     return short, f"{short} {name}".strip()
 
 
-def draw_labels(
-    ax: Any, requests: Sequence[LabelRequest], layout: LabelLayout, projection: Projection
-) -> None:
+def draw_labels(ax: Any, layout: LabelLayout, projection: Projection) -> None:
     """Draw placed labels: white box, text and leader line, from points to map units."""
     x0, y0 = projection.frame[0], projection.frame[1]
     scale = _scale(ax, projection)
@@ -415,7 +413,7 @@ def draw_map(
             size=LABEL_PT,
             obstacles=obstacles,
         )
-        draw_labels(ax, requests, layout, projection)
+        draw_labels(ax, layout, projection)
         legend.key = [keys[i] for i in layout.keyed]
         legend.unplaced = [
             f"{keys[i]} ({fmt_lon(lon)}, {fmt_lat(lat)})"

@@ -29,7 +29,7 @@ OUT = ROOT / "docs" / "img"
 DATE = dt.date(2026, 11, 25)
 
 
-def _pdf_pages(pdf: Path, stem: str, dpi: int = 40) -> None:
+def _pdf_pages(pdf: Path, stem: str, dpi: int = 50) -> None:
     """Write each PDF page as docs/img/<stem>-<n>.png."""
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(pdf), f"{tmp}/p"], check=True)
@@ -39,7 +39,9 @@ def _pdf_pages(pdf: Path, stem: str, dpi: int = 40) -> None:
 
 def _save(image: Image.Image, path: Path) -> None:
     """Save a preview as a small palette PNG."""
-    image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+    image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(
+        path, optimize=True
+    )
 
 
 def _screenshot(url: str, path: Path, size: tuple[int, int], wait: str | None = None) -> None:
@@ -78,13 +80,18 @@ def main() -> int:
         png = folder / "europe.png"
         export_view(catalog, region="europe", fmt="png", out=png, dpi=60, export_date=DATE)
         image = Image.open(png)
-        _save(image.crop((0, 0, image.width, min(image.height, int(image.width * 1.1)))), OUT / "export-europe-png.png")
+        _save(
+            image.crop((0, 0, image.width, min(image.height, int(image.width * 1.1)))),
+            OUT / "export-europe-png.png",
+        )
         svg = folder / "korea.svg"
         export_view(catalog, region="korean-peninsula", fmt="svg", out=svg, export_date=DATE)
         _screenshot(svg.as_uri(), OUT / "export-korea-svg.png", (680, 760))
         html = folder / "japan.html"
         export_view(catalog, region="japan", fmt="html", out=html, export_date=DATE)
-        _screenshot(html.as_uri(), OUT / "export-japan-html.png", (800, 560), ".leaflet-interactive")
+        _screenshot(
+            html.as_uri(), OUT / "export-japan-html.png", (800, 560), ".leaflet-interactive"
+        )
     for path in sorted(OUT.glob("export-*.png")):
         print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1000} kB")
     return 0
