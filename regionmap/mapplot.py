@@ -248,7 +248,15 @@ def draw_labels(ax: Any, layout: LabelLayout, projection: Projection) -> None:
         if placed.leader:
             sx, sy = at(placed.leader[0], placed.leader[1])
             ex, ey = at(placed.leader[2], placed.leader[3])
-            ax.plot([sx, ex], [sy, ey], color=MUTED, lw=0.35, zorder=6.5, solid_capstyle="butt")
+            ax.plot(
+                [sx, ex],
+                [sy, ey],
+                color=MUTED,
+                lw=0.35,
+                zorder=6.5,
+                solid_capstyle="butt",
+                gid="rm-leader",
+            )
 
 
 def _scale(ax: Any, projection: Projection) -> float:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
+import shapely
 from browser import chromium_page
 
 from regionmap.catalog import Catalog
@@ -99,6 +101,22 @@ def test_no_text_overlaps_in_chromium(tmp_path: Path, name: str):
     assert clashes == []
     covered = [(lb["text"], m) for lb in labels for m in markers if _overlap(lb, m)]
     assert covered == []
+    leaders = _leaders(out.read_text(encoding="utf-8"))
+    assert all(line.length <= 50 for line in leaders), "leader lines are short (at most 50 pt)"
+    crossing = [
+        (a.wkt, b.wkt) for i, a in enumerate(leaders) for b in leaders[i + 1 :] if a.intersects(b)
+    ]
+    assert crossing == []
+
+
+def _leaders(svg: str) -> list[shapely.LineString]:
+    """The leader lines of a figure SVG (``gid="rm-leader"``), in points."""
+    found = re.findall(
+        r'<g id="rm-leader">\s*<path d="M ([\d.]+) ([\d.]+)\s+L ([\d.]+) ([\d.]+)', svg
+    )
+    return [
+        shapely.LineString([(float(a), float(b)), (float(c), float(d))]) for a, b, c, d in found
+    ]
 
 
 def _svg(tmp_path: Path, name: str, **options) -> str:
