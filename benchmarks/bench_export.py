@@ -63,7 +63,7 @@ def main() -> int:
         f"layers: {', '.join(catalog.ids())}"
     )
     print(
-        f"{'view':8} {'format':6} {'first (s)':>10} {'warm (s)':>9} {'warm CPU (s)':>13} "
+        f"{'view':8} {'format':8} {'first (s)':>10} {'warm (s)':>9} {'warm CPU (s)':>13} "
         f"{'size (kB)':>10}"
     )
     japan_png = None
@@ -74,7 +74,7 @@ def main() -> int:
                 try:
                     first, _ = _time_export(catalog, region, fmt, out, args.dpi)
                 except NotImplementedError as exc:
-                    print(f"{region:8} {fmt:6} n/a ({exc})")
+                    print(f"{region:8} {fmt:8} n/a ({exc})")
                     continue
                 runs = [
                     _time_export(catalog, region, fmt, out, args.dpi) for _ in range(args.repeat)
@@ -82,7 +82,7 @@ def main() -> int:
                 warm = statistics.median(wall for wall, _ in runs)
                 cpu = statistics.median(cpu for _, cpu in runs)
                 size = out.stat().st_size / 1000
-                print(f"{region:8} {fmt:6} {first:10.2f} {warm:9.2f} {cpu:13.2f} {size:10.0f}")
+                print(f"{region:8} {fmt:8} {first:10.2f} {warm:9.2f} {cpu:13.2f} {size:10.0f}")
                 if (region, fmt) == ("japan", "png"):
                     japan_png = warm
     _time_labels(catalog)
