@@ -372,7 +372,7 @@ def _export_format(fmt: str | None, out: Path) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="The file to write (replaced atomically).",
 )
-@click.option("--title", help="Figure title (default: the region and the layers shown).")
+@click.option("--title", help="Figure title (default: the region's name).")
 @click.option(
     "--dpi",
     type=click.IntRange(*DPI_RANGE),
@@ -436,15 +436,19 @@ def export_command(
     export_date: dt.datetime | None,
     catalog_dir: Path | None,
 ) -> None:
-    """Export a view as a report figure (PNG, SVG, PDF) or a standalone HTML map.
+    """Export a view as a figure, an HTML map, citation files or an archive bundle.
 
-    The figure has a title, legend, scale bar, credits and the numbered sources of the
+    Formats: PNG, SVG and PDF figures, a standalone HTML map, the numbered sources as
+    BibTeX, CSL-JSON or RIS, and a zip bundle of them all with a manifest. The figure has
+    a title, legend, scale bar, inset locator, credits and the numbered sources of the
     features in the frame (the numbers of the app's sources panel). The same inputs give
-    byte-identical SVG and PDF files.
+    byte-identical SVG, PDF and bundle files.
 
     \b
     Example:
         regionmap export --region japan --format pdf --out japan.pdf
+        regionmap export --region japan --paper a4 --north-arrow --out j.pdf
+        regionmap export --region japan --format csl-json --out japan.json
         regionmap export --bbox 124,33,131,43.5 --layers basing,countries \\
             --country KOR --years 1950-2020 --out korea.png --dpi 200
     """

@@ -503,7 +503,7 @@ def export_view(
     north_arrow: bool = False,
     inset: bool = True,
 ) -> ExportResult:
-    """Export a view as a report figure (PNG, SVG, PDF) or a standalone HTML map.
+    """Export a view as a figure (PNG, SVG, PDF), HTML map, citation file or archive bundle.
 
     Parameters
     ----------
@@ -742,14 +742,15 @@ def export_bytes(
     ----------
     catalog : Catalog
         Where the layers come from.
-    fmt : {"png", "svg", "pdf", "html"}
+    fmt : {"png", "svg", "pdf", "html", "bib", "csl-json", "ris", "bundle"}
         The file format.
     export_date : datetime.date, optional
         The date printed on the export and put in the file name; default today (or
         ``$SOURCE_DATE_EPOCH``).
     **options
         The other keyword arguments of :func:`export_view` (``bbox`` or ``region``,
-        ``layers``, ``filters``, ``title``, ``dpi``, ``width_in``, ``labels``).
+        ``layers``, ``filters``, ``title``, ``dpi``, ``width_in``, ``labels``, ``paper``,
+        ``orientation``, ``north_arrow``, ``inset``).
 
     Returns
     -------
