@@ -11,7 +11,7 @@ from typing import Any
 from regionmap.catalog import Catalog
 from regionmap.credits import default_export_date
 from regionmap.export import ExportResult, export_contents, export_view
-from regionmap.output import MEDIA_TYPES
+from regionmap.output import FILE_SUFFIXES, MEDIA_TYPES
 from regionmap.view import ViewContents
 
 __all__ = ["ExportedFile", "export_bytes", "export_file_name", "export_key"]
@@ -35,7 +35,8 @@ def export_file_name(fmt: str, export_date: dt.date) -> str:
     >>> export_file_name("svg", dt.date(2026, 11, 25))
     'regionmap-view-2026-11-25.svg'
     """
-    return f"regionmap-view-{export_date.isoformat()}.{fmt.lower()}"
+    suffix = FILE_SUFFIXES.get(fmt.lower(), fmt.lower())
+    return f"regionmap-view-{export_date.isoformat()}.{suffix}"
 
 
 def export_bytes(

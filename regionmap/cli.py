@@ -34,6 +34,7 @@ from regionmap.filters import Filters
 from regionmap.formats import ReadOptions
 from regionmap.geojson import MAX_DEPTH_OPTION, Limits
 from regionmap.mapping import MARKERS, LayerMapping
+from regionmap.paper import ORIENTATIONS, PAPERS
 from regionmap.problems import CatalogError, InvalidLayerError, Problem
 from regionmap.regions import load_regions
 from regionmap.schema import is_kebab_id
@@ -413,7 +414,16 @@ def regions_command() -> None:
 
 ISO3 = re.compile(r"^[A-Z]{3}$")
 YEARS = re.compile(r"^(\d{1,4})(?:-(\d{1,4}))?$")
-SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+SUFFIXES = {
+    ".png": "png",
+    ".svg": "svg",
+    ".pdf": "pdf",
+    ".html": "html",
+    ".htm": "html",
+    ".bib": "bib",
+    ".ris": "ris",
+    ".zip": "bundle",
+}
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -456,7 +466,8 @@ def _export_format(fmt: str | None, out: Path) -> str:
         return SUFFIXES[out.suffix.lower()]
     raise click.UsageError(
         f"cannot tell the format from {out.name!r}; give --format "
-        f"{'|'.join(FORMATS)} or an --out name ending in .png, .svg, .pdf or .html"
+        f"{'|'.join(FORMATS)} or an --out name ending in .png, .svg, .pdf, .html, .bib, .ris "
+        "or .zip"
     )
 
 
@@ -502,7 +513,7 @@ def _export_format(fmt: str | None, out: Path) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="The file to write (replaced atomically).",
 )
-@click.option("--title", help="Figure title (default: the region and the layers shown).")
+@click.option("--title", help="Figure title (default: the region's name).")
 @click.option(
     "--dpi",
     type=click.IntRange(*DPI_RANGE),
@@ -529,6 +540,22 @@ def _export_format(fmt: str | None, out: Path) -> str:
     help="The selected feature: the HTML map opens with its popup open.",
 )
 @click.option(
+    "--paper",
+    type=click.Choice(list(PAPERS), case_sensitive=False),
+    help="Print on this paper (exact page size, print margins); default: free --width-in.",
+)
+@click.option(
+    "--orientation",
+    type=click.Choice(ORIENTATIONS, case_sensitive=False),
+    default="portrait",
+    show_default=True,
+    help="Paper orientation (with --paper).",
+)
+@click.option("--north-arrow", is_flag=True, help="Draw a north arrow in a free map corner.")
+@click.option(
+    "--inset/--no-inset", default=True, show_default=True, help="Draw an inset locator map."
+)
+@click.option(
     "--date",
     "export_date",
     type=click.DateTime(["%Y-%m-%d"]),
@@ -550,19 +577,26 @@ def export_command(
     width_in: float,
     labels: bool | None,
     selected: str | None,
+    paper: str | None,
+    orientation: str,
+    north_arrow: bool,
+    inset: bool,
     export_date: dt.datetime | None,
     catalog_dir: str | None,
 ) -> None:
-    """Export a view as a report figure (PNG, SVG, PDF) or a standalone HTML map.
+    """Export a view as a figure, an HTML map, citation files or an archive bundle.
 
-    The figure has a title, legend, scale bar, credits and the numbered sources of the
-    features in the frame: the view contents the app shows for the same frame, layers and
-    filters, with the numbers of its sources panel. The same inputs give byte-identical SVG
-    and PDF files.
+    Formats: PNG, SVG and PDF figures, a standalone HTML map, the numbered sources as
+    BibTeX, CSL-JSON or RIS, and a zip bundle of them all with a manifest. The figure has
+    a title, legend, scale bar, inset locator, credits and the numbered sources of the
+    features in the frame (the numbers of the app's sources panel). The same inputs give
+    byte-identical SVG, PDF and bundle files.
 
     \b
     Example:
         regionmap export --region japan --format pdf --out japan.pdf
+        regionmap export --region japan --paper a4 --north-arrow --out j.pdf
+        regionmap export --region japan --format csl-json --out japan.json
         regionmap export --bbox 124,33,131,43.5 --layers basing,countries \\
             --country KOR --years 1950-2020 --out korea.png --dpi 200
     """
@@ -589,6 +623,10 @@ def export_command(
             labels=labels,
             export_date=export_date.date() if export_date else None,
             selected=selected,
+            paper=paper,
+            orientation=orientation,
+            north_arrow=north_arrow,
+            inset=inset,
         )
     except ExportUsageError as exc:
         raise click.UsageError(str(exc)) from None

@@ -12,8 +12,11 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+from regionmap.alttext import describe
 from regionmap.catalog import Catalog
+from regionmap.citefiles import CITATION_FORMATS, citation_file
 from regionmap.credits import (
     CREDIT,
     accessed_note,
@@ -71,6 +74,8 @@ class ExportResult:
     features: int
     sources: int
     warnings: tuple[str, ...] = ()
+    alt_text: str = ""
+    """A plain-language description of the figure, as written into the file (for copying)."""
 
 
 def collect_view(
@@ -92,20 +97,24 @@ def collect_view(
 
 
 def default_title(contents: ViewContents) -> str:
-    """The title a figure gets when none is given: the view and the data layers it shows."""
+    """The title a figure gets when none is given: the region's name (or the frame)."""
+    return contents.view.title or format_bbox(contents.view.frame)
+
+
+def layer_titles(contents: ViewContents) -> list[str]:
+    """The titles of the data layers the view shows (the basemaps when there are none)."""
     layers = [ly for ly, _ in contents.visible if not is_basemap(ly)] or [
         ly for ly, _ in contents.visible
     ]
-    titles = [layer.meta.title for layer in layers if layer.meta is not None]
-    name = contents.view.title or format_bbox(contents.view.frame)
-    return f"{name}: {', '.join(titles)}" if titles else name
+    return [layer.meta.title for layer in layers if layer.meta is not None]
 
 
 def subtitle(contents: ViewContents, export_date: dt.date) -> str:
-    """The line under the title: export date, filters in force and the frame."""
+    """The line under the title: the layers shown, export date, filters and the frame."""
+    layers = ", ".join(layer_titles(contents))
     return (
-        f"Exported {export_date.isoformat()} · filters: {contents.filters.describe()} · "
-        f"view {format_bbox(contents.view.frame)}"
+        f"{layers + ' · ' if layers else ''}Exported {export_date.isoformat()} · "
+        f"filters: {contents.filters.describe()} · view {format_bbox(contents.view.frame)}"
     )
 
 
@@ -139,8 +148,12 @@ def export_view(
     labels: bool | None = None,
     export_date: dt.date | None = None,
     selected: str | None = None,
+    paper: str | None = None,
+    orientation: str = "portrait",
+    north_arrow: bool = False,
+    inset: bool = True,
 ) -> ExportResult:
-    """Export a view as a report figure (PNG, SVG, PDF) or a standalone HTML map.
+    """Export a view as a figure (PNG, SVG, PDF), HTML map, citation file or archive bundle.
 
     Parameters
     ----------
@@ -154,12 +167,14 @@ def export_view(
         Layer ids; default every layer with ``default_visible``.
     filters : Filters, optional
         The filters in force, as in the app.
-    fmt : {"png", "svg", "pdf", "html"}
-        The file format.
+    fmt : {"png", "svg", "pdf", "html", "bib", "csl-json", "ris", "bundle"}
+        The file format: a figure, the standalone HTML map, the numbered bibliography as a
+        citation file (:mod:`regionmap.citefiles`), or a zip of HTML, PNG, PDF, citation
+        files and a manifest (:mod:`regionmap.bundle`).
     out : str or Path
         The file to write (replaced atomically).
     title : str, optional
-        The title; default the region and the titles of the data layers shown.
+        The title; default the region's name (the layers go in the subtitle).
     dpi : int, default 300
         PNG resolution (the other formats ignore it).
     width_in : float, default 7.0
@@ -171,6 +186,15 @@ def export_view(
         The date printed on the export; default today (or ``$SOURCE_DATE_EPOCH``).
     selected : str, optional
         A feature reference ``layer:id``; the HTML map opens with its popup open.
+    paper : {"a4", "letter", "a5"}, optional
+        Print on this paper size with print margins and type sizes; default none: the free
+        ``width_in``, growing downwards.
+    orientation : {"portrait", "landscape"}, default "portrait"
+        The paper's orientation (only with ``paper``).
+    north_arrow : bool, default False
+        Draw a north arrow in a free corner of the map.
+    inset : bool, default True
+        Draw an inset locator map (the frame's box on a wider map) in a free corner.
 
     Returns
     -------
@@ -195,9 +219,14 @@ def export_view(
     )  # fmt: skip
     path = check_output(out)
     contents = view_contents(catalog, view)
+    options = {
+        "bbox": bbox, "region": region, "layers": layers, "filters": filters,
+        "selected": selected,
+    }  # fmt: skip
     return export_contents(
         catalog, contents, fmt=fmt, out=path, title=title, dpi=dpi, width_in=width_in,
-        labels=labels, export_date=export_date,
+        labels=labels, export_date=export_date, paper=paper, orientation=orientation,
+        north_arrow=north_arrow, inset=inset, view_options=options,
     )  # fmt: skip
 
 
@@ -212,17 +241,41 @@ def export_contents(
     width_in: float = DEFAULT_WIDTH_IN,
     labels: bool | None = None,
     export_date: dt.date | None = None,
+    paper: str | None = None,
+    orientation: str = "portrait",
+    north_arrow: bool = False,
+    inset: bool = True,
+    view_options: dict | None = None,
 ) -> ExportResult:
-    """Write view contents computed already (the app's) as a figure or HTML map.
+    """Write view contents computed already (the app's) as a figure, HTML map or file.
 
-    The options are those of :func:`export_view`.
+    The options are those of :func:`export_view`; ``view_options`` (its ``bbox``,
+    ``region``, ``layers``, ``filters``, ``selected``) let a bundle export its parts.
     """
     fmt = check_options(fmt, dpi, width_in)
+    layout = figure_layout(width_in, paper, orientation, north_arrow, inset)
     path = check_output(out)
     check_not_empty(contents)
     export_date = export_date or default_export_date()
     title = plain_title(title) or default_title(contents)
-    if fmt == "html":
+    alt_text = describe(contents, export_date, format_bbox(contents.view.frame))
+    if fmt in CITATION_FORMATS:
+        with atomic_output(path) as tmp:
+            tmp.write_text(citation_file(fmt, contents.bibliography), encoding="utf-8")
+        pages, warnings = 0, list(contents.warnings)
+    elif fmt == "bundle":
+        pages, warnings = _write_bundle(
+            catalog, contents, path, export_date, alt_text,
+            {
+                **(view_options or {"bbox": contents.view.frame,
+                                    "layers": [la.id for la, _ in contents.shown],
+                                    "filters": contents.filters}),
+                "title": title, "dpi": dpi, "width_in": width_in, "labels": labels,
+                "paper": paper, "orientation": orientation, "north_arrow": north_arrow,
+                "inset": inset,
+            },
+        )  # fmt: skip
+    elif fmt == "html":
         from regionmap.htmlexport import write_html
 
         html = write_html(
@@ -231,13 +284,14 @@ def export_contents(
             title=title,
             subtitle=subtitle(contents, export_date),
             credits=contents.credits,
+            alt_text=alt_text,
         )
         with atomic_output(path) as tmp:
             tmp.write_text(html, encoding="utf-8")
         pages, warnings = 1, list(contents.warnings)
     else:
         pages, warnings = _write_figure(
-            contents, path, fmt, title, export_date, dpi, width_in, labels
+            contents, path, fmt, title, export_date, dpi, layout, labels, alt_text
         )
     return ExportResult(
         path,
@@ -246,7 +300,47 @@ def export_contents(
         contents.feature_count,
         len(contents.bibliography.citations),
         tuple(warnings),
+        alt_text,
     )
+
+
+def _write_bundle(
+    catalog: Catalog,
+    contents: ViewContents,
+    path: Path,
+    export_date: dt.date,
+    alt_text: str,
+    options: dict,
+) -> tuple[int, list[str]]:
+    """Write the archive bundle: HTML, PNG, PDF, citation files and a manifest in one zip."""
+    from regionmap.appexport import export_bytes
+    from regionmap.bundle import bundle_bytes
+
+    warnings = list(contents.warnings)
+
+    def render(sub: str) -> bytes:
+        exported = export_bytes(catalog, fmt=sub, export_date=export_date, **options)
+        warnings.extend(w for w in exported.result.warnings if w not in warnings)
+        return exported.data
+
+    data = bundle_bytes(contents, export_date, alt_text, render)
+    with atomic_output(path) as tmp:
+        tmp.write_bytes(data)
+    return 1, warnings
+
+
+def figure_layout(
+    width_in: float, paper: str | None, orientation: str, north_arrow: bool, inset: bool
+) -> Any:
+    """The :class:`regionmap.figure.Layout` of the options, checked."""
+    from regionmap.figure import Layout
+    from regionmap.paper import PaperError, paper_size
+
+    try:
+        page = paper_size(paper, orientation) if paper else None
+    except PaperError as exc:
+        raise ExportUsageError(str(exc)) from None
+    return Layout(width_in=width_in, paper=page, north_arrow=north_arrow, inset=inset)
 
 
 def _write_figure(
@@ -256,8 +350,9 @@ def _write_figure(
     title: str,
     export_date: dt.date,
     dpi: int,
-    width_in: float,
+    layout: Any,
     labels: bool | None,
+    alt_text: str = "",
 ) -> tuple[int, list[str]]:
     """Draw and write a PNG, SVG or PDF figure; return its page count and warnings."""
     from regionmap import figure
@@ -273,29 +368,31 @@ def _write_figure(
         sources_note=accessed_note(contents.bibliography),
     )
     visible = contents.visible
-    pages = figure.render_pages(
+    rendered = figure.render_pages(
         visible,
         contents.bibliography,
         projection,
         text,
         basemaps=[layer.id for layer, _ in visible if is_basemap(layer)],
         labels=labels,
-        width_in=width_in,
+        layout=layout,
         paginate=fmt == "pdf",
     )
+    pages = rendered.pages
     with atomic_output(path) as tmp:
-        figure.save_pages(pages, fmt, tmp, dpi=dpi, title=title)
-    warnings = list(contents.warnings)
+        figure.save_pages(pages, fmt, tmp, dpi=dpi, title=title, description=alt_text)
+    warnings = [*contents.warnings, *rendered.notes]
     names = [
         str((f.get("properties") or {}).get("name", ""))
         for _, fs in contents.data_layers
         for f in fs
     ]
-    missing = missing_glyphs([title, *text.credits, *text.sources, *names])
+    missing = missing_glyphs([title, text.subtitle, *text.credits, *text.sources, *names])
     if missing:
         warnings.append(
             f"{len(missing)} character(s) have no glyph in the installed fonts and show as "
-            f"boxes (e.g. {' '.join(missing[:5])}); install a CJK font such as Debian's "
-            "fonts-noto-cjk to draw them"
+            f"boxes (e.g. {' '.join(missing[:5])}); the bundled Noto Sans JP/KR fonts cover "
+            "Japanese and Korean only, so install a font that has these (e.g. a Noto font "
+            "for the script) to draw them"
         )
     return len(pages), warnings

@@ -15,6 +15,7 @@ pyplot's global state; a lock serialises them, because rcParams and fonts are pr
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import threading
 import warnings
@@ -35,9 +36,11 @@ from PIL import Image, ImageDraw, ImageFont
 from PIL.PngImagePlugin import PngInfo
 
 from regionmap import __version__
+from regionmap.alttext import svg_with_desc
 from regionmap.catalog import Layer
 from regionmap.citations import Bibliography
 from regionmap.mapplot import INK, MUTED, MapLegend, draw_map
+from regionmap.paper import PRINT_MARGIN, Paper
 from regionmap.projection import Projection
 from regionmap.textfit import font_family, font_runs, plain, text_width, wrap
 
@@ -64,6 +67,8 @@ PAGE_TEXT = "rm-page-text"
 PNG_COMPRESSION = 3
 """zlib level for PNG: about as small as the default 6, and a third faster."""
 _LOCK = threading.RLock()
+ASCENT = 0.93
+"""DejaVu Sans's ascent as a share of the font size: a line's baseline sits this far down."""
 
 
 def _rc() -> dict[str, Any]:
@@ -104,6 +109,20 @@ class Box:
     small_pt: float = 6.5
     heading_pt: float = 7.5
     leading: float = 1.32
+
+    @classmethod
+    def for_paper(cls, paper: Paper) -> Box:
+        """The column of a printed page: 15 mm margins, type no smaller than 7 pt."""
+        return cls(
+            paper.width,
+            left=PRINT_MARGIN,
+            right=PRINT_MARGIN,
+            title_pt=14.0,
+            subtitle_pt=8.5,
+            legend_pt=8.0,
+            small_pt=7.0,
+            heading_pt=8.5,
+        )
 
     @property
     def text_pt(self) -> float:
@@ -165,15 +184,20 @@ class Writer:
         self.fig, self.y, self.box = fig, top, box
 
     def text(self, x: float, text: str, size: float, **kw: Any) -> None:
-        """Draw one line of plain text with its top at the current position."""
+        """Draw one line of plain text with its top at the current position.
+
+        The line is placed by its baseline, one ascent below the top: aligning the top of
+        each line's own glyphs would set a line with accented capitals (Ű) lower than the
+        others and let it touch the next one.
+        """
         self.fig.text(
             x,
-            self.y,
+            self.y - size * ASCENT / 72,
             text,
             transform=self.fig.dpi_scale_trans,
             fontsize=size,
             ha="left",
-            va="top",
+            va="baseline",
             parse_math=False,
             usetex=False,
             gid=PAGE_TEXT,
@@ -232,6 +256,30 @@ def add_legend(fig: Figure, legend: MapLegend, box: Box, top: float) -> None:
         text.set_usetex(False)
 
 
+@dataclass(frozen=True)
+class Layout:
+    """How a figure is laid out: free width or a paper page, and the map's furniture."""
+
+    width_in: float = 7.0
+    paper: Paper | None = None
+    north_arrow: bool = False
+    inset: bool = True
+
+    def box(self) -> Box:
+        """The page column."""
+        return Box.for_paper(self.paper) if self.paper else Box(self.width_in)
+
+
+@dataclass
+class Rendered:
+    """The pages of a figure, and what it says about its labels and furniture."""
+
+    pages: list[Figure]
+    key: list[str]
+    unplaced: list[str]
+    notes: list[str]
+
+
 def render_pages(
     shown: list[tuple[Layer, Features]],
     bib: Bibliography,
@@ -240,9 +288,9 @@ def render_pages(
     *,
     basemaps: Sequence[str] = (),
     labels: bool | None = None,
-    width_in: float = 7.0,
+    layout: Layout | None = None,
     paginate: bool = False,
-) -> list[Figure]:
+) -> Rendered:
     """Draw the figure of a view; return its pages.
 
     Parameters
@@ -259,15 +307,16 @@ def render_pages(
         Ids of the basemap layers in ``shown`` (drawn over the whole frame).
     labels : bool, optional
         Label points with their name and source numbers; default when there are at most 40.
-    width_in : float
-        The figure width in inches.
+    layout : Layout, optional
+        Free width (default 7 in) or a paper size, north arrow and inset locator.
     paginate : bool
         Continue a long source list on further pages (for PDF) instead of one tall page.
 
     Returns
     -------
-    list of matplotlib.figure.Figure
-        One page, or more when ``paginate`` and the source list is long.
+    Rendered
+        The pages (one, or more when ``paginate`` and the source list is long), the key of
+        points labelled by number only, and notes (e.g. no free corner for the inset).
 
     Examples
     --------
@@ -276,23 +325,79 @@ def render_pages(
     >>> from regionmap.projection import choose_projection
     >>> view = resolve_view(region="japan")
     >>> contents = collect_view(Catalog(), view, ["countries"])
-    >>> pages = render_pages(contents.shown, contents.bibliography,
+    >>> rendered = render_pages(contents.shown, contents.bibliography,
     ...     choose_projection(view.bbox), FigureText("Japan", "", [], []),
     ...     basemaps=["countries"])
-    >>> len(pages)
+    >>> len(rendered.pages)
     1
     """
+    layout = layout or Layout()
     with _LOCK, _quiet_glyphs(), matplotlib.rc_context(_rc()):
-        return _render(shown, bib, projection, text, set(basemaps), labels, Box(width_in), paginate)
+        return _render(shown, bib, projection, text, set(basemaps), labels, layout, paginate)
 
 
-def _map_size(projection: Projection, box: Box) -> tuple[float, float]:
+def _map_size(projection: Projection, box: Box, max_h: float | None = None) -> tuple[float, float]:
     """The map's width and height in inches: the column width, at most 1.25 widths tall."""
     x0, y0, x1, y1 = projection.frame
     ratio = (y1 - y0) / (x1 - x0)
     width = box.width - box.left - box.right
-    height = min(width * ratio, 1.25 * box.width)
+    height = min(width * ratio, 1.25 * box.width, max_h or math.inf)
     return height / ratio, height
+
+
+def _furniture(
+    shown: list[tuple[Layer, Features]],
+    projection: Projection,
+    basemaps: set[str],
+    size_in: tuple[float, float],
+    layout: Layout,
+) -> tuple[list[tuple[float, float, float, float]], list[Any], list[str]]:
+    """Plan the scale bar, north arrow and inset: boxes labels avoid, draw steps and notes."""
+    from regionmap import furniture
+    from regionmap.mapplot import is_point_layer, point_coords
+
+    w_pt, h_pt = size_in[0] * 72, size_in[1] * 72
+    scale = w_pt / (projection.frame[2] - projection.frame[0])
+    pts = [
+        point_coords(feats, projection)
+        for layer, feats in shown
+        if layer.id not in basemaps and is_point_layer(feats)
+    ]
+    xy = np.concatenate(pts) if pts else np.zeros((0, 2))
+    xy_pt = np.column_stack(
+        [(xy[:, 0] - projection.frame[0]) * scale, (xy[:, 1] - projection.frame[1]) * scale]
+    )
+    taken = [furniture.scalebar_box(projection, *size_in)]
+    steps: list[Any] = []
+    notes: list[str] = []
+    base = next((ly for ly, _ in shown if ly.id in basemaps and ly.meta is not None), None)
+    window = furniture.inset_window(projection) if layout.inset and base else None
+    if window is not None:
+        size = furniture.inset_size(window, w_pt)
+        order = ("upper left", "lower left", "upper right")
+        corner = furniture.free_corner(*size, w_pt, h_pt, xy_pt, taken, order)
+        if corner is None:
+            notes.append("no corner of the map is free of markers, so the inset map is left out")
+        else:
+            taken.append(corner.rect)
+            steps.append(
+                lambda ax, c=corner: furniture.draw_inset(
+                    ax, base, projection, window, c.rect, (w_pt, h_pt)
+                )
+            )
+    if layout.north_arrow:
+        order = ("upper right", "upper left", "lower left")
+        corner = furniture.free_corner(
+            furniture.ARROW_W, furniture.ARROW_H, w_pt, h_pt, xy_pt, taken, order
+        )
+        if corner is None:
+            notes.append("no corner of the map is free of markers, so the north arrow is left out")
+        else:
+            taken.append(corner.rect)
+            steps.append(
+                lambda ax, c=corner: furniture.draw_north_arrow(ax, projection, c.rect, scale)
+            )
+    return taken, steps, notes
 
 
 def _render(
@@ -302,62 +407,117 @@ def _render(
     text: FigureText,
     basemaps: set[str],
     labels: bool | None,
-    box: Box,
+    layout: Layout,
     paginate: bool,
-) -> list[Figure]:
+) -> Rendered:
     """Lay out and draw the pages (see :func:`render_pages`)."""
+    box = layout.box()
+    paper = layout.paper
     title = wrap(text.title, box.title_pt, box.text_pt, bold=True)
     sub = wrap(text.subtitle, box.subtitle_pt, box.text_pt) if text.subtitle else []
     credits = [line for credit in text.credits for line in wrap(credit, box.small_pt, box.text_pt)]
     entries = wrap_sources(text.sources, box)
-    map_w, map_h = _map_size(projection, box)
+    top_pad = PRINT_MARGIN if paper else 0.22
+    bottom_pad = PRINT_MARGIN if paper else 0.2
     probe = [plain(layer.meta.title) + " (000)" for layer, _ in shown if layer.meta]
     legend_h = legend_layout(probe, box)[2]
-    head = 0.22 + len(title) * box.line(box.title_pt) + 0.03 + len(sub) * box.line(box.subtitle_pt)
-    body = 0.12 + map_h + 0.22 + legend_h + 0.1 + len(credits) * box.line(box.small_pt)
-    fixed = head + body + (0.12 + box.line(box.heading_pt) + 0.03 if entries else 0) + 0.2
+    head = (
+        top_pad + len(title) * box.line(box.title_pt) + 0.03 + len(sub) * box.line(box.subtitle_pt)
+    )
+    below = 0.22 + legend_h + 0.1 + len(credits) * box.line(box.small_pt)
+    sources_head = 0.12 + box.line(box.heading_pt) + 0.03 if entries else 0
+    room = None
+    if paper:
+        # Keep room for the start of the source list (or at least the heading) on page one.
+        least = min(entries_height(entries, box), 1.2) if entries else 0
+        room = paper.height - head - 0.12 - below - sources_head - least - bottom_pad
+    map_w, map_h = _map_size(projection, box, max(room, 1.0) if room is not None else None)
+    fig = Figure(figsize=(box.width, paper.height if paper else 10.0))
+    map_x = box.left + (box.width - box.left - box.right - map_w) / 2
+    ax = fig.add_axes((map_x / box.width, 0.0, map_w / box.width, map_h / fig.get_figheight()))
+    obstacles, steps, notes = _furniture(shown, projection, basemaps, (map_w, map_h), layout)
+    legend = draw_map(
+        ax,
+        shown,
+        bib,
+        projection,
+        basemaps=basemaps,
+        labels=labels,
+        width_pt=map_w * 72,
+        obstacles=obstacles,
+    )
+    for step in steps:
+        step(ax)
+    key = _key_lines(legend, box)
+    key_h = len(key) * box.line(box.small_pt) + (0.08 if key else 0)
+    fixed = head + 0.12 + map_h + below + key_h + sources_head + bottom_pad
     chunks = [entries]
-    if paginate:
-        page_h = max(box.width * math.sqrt(2), fixed + 0.6)
-        chunks = split_pages(entries, page_h - fixed, page_h - 0.9, box)
-    height = fixed + entries_height(chunks[0], box)
-    fig = Figure(figsize=(box.width, height))
-    w = Writer(fig, height - 0.22, box)
+    if paginate or paper:
+        page_h = paper.height if paper else max(box.width * math.sqrt(2), fixed + 0.6)
+        later = page_h - 2 * top_pad - 2 * box.line(box.heading_pt) - 0.08
+        chunks = split_pages(entries, page_h - fixed, later, box)
+    height = paper.height if paper else fixed + entries_height(chunks[0], box)
+    fig.set_size_inches(box.width, height)
+    w = Writer(fig, height - top_pad, box)
     w.lines(title, box.title_pt, fontweight="bold")
     w.y -= 0.03
     w.lines(sub, box.subtitle_pt, color=MUTED)
     w.y -= 0.12
-    map_x = box.left + (box.width - box.left - box.right - map_w) / 2
-    ax = fig.add_axes(
-        (map_x / box.width, (w.y - map_h) / height, map_w / box.width, map_h / height)
-    )
-    legend = draw_map(
-        ax, shown, bib, projection, basemaps=basemaps, labels=labels, width_pt=map_w * 72
-    )
+    ax.set_position((map_x / box.width, (w.y - map_h) / height, map_w / box.width, map_h / height))
     w.y -= map_h + 0.22
     add_legend(fig, legend, box, w.y)
     w.y -= legend_h + 0.1
+    if key:
+        w.lines(key, box.small_pt)
+        w.y -= 0.08
     w.lines(credits, box.small_pt, color=MUTED)
     if entries:
         w.y -= 0.12
-        more = " (continued on the next page)" if len(chunks) > 1 else ""
+        later_pages = len(chunks) > 1
+        more = ""
+        if later_pages:
+            more = (
+                " (continued on the next page)"
+                if paginate
+                else (
+                    f" ({len(chunks[0])} of {len(entries)}; the full list is in the PDF and the "
+                    "citation files)"
+                )
+            )
         note = f" ({text.sources_note})" if text.sources_note else ""
         heading = f"Sources{note}{more}" if chunks[0] else f"Sources{note}: see the next page"
         w.lines([heading], box.heading_pt, fontweight="bold")
         w.y -= 0.03
         w.entries(chunks[0])
     pages = [fig]
-    for number, chunk in enumerate(chunks[1:], start=2):
-        pages.append(_continuation_page(chunk, text.title, number, box))
-    return pages
+    if paginate:
+        for number, chunk in enumerate(chunks[1:], start=2):
+            pages.append(_continuation_page(chunk, text.title, number, box, paper))
+    return Rendered(pages, legend.key, legend.unplaced, notes)
 
 
-def _continuation_page(entries: list[Entry], title: str, number: int, box: Box) -> Figure:
-    """A page that continues the source list."""
+def _key_lines(legend: MapLegend, box: Box) -> list[str]:
+    """The key under the map: points numbered only, then points without a label."""
+    lines = []
+    if legend.key:
+        text = "Numbered on the map: " + "; ".join(legend.key)
+        lines += wrap(text, box.small_pt, box.text_pt)
+    if legend.unplaced:
+        text = "Not labelled (no room on the map): " + "; ".join(legend.unplaced)
+        lines += wrap(text, box.small_pt, box.text_pt)
+    return lines
+
+
+def _continuation_page(
+    entries: list[Entry], title: str, number: int, box: Box, paper: Paper | None
+) -> Figure:
+    """A page that continues the source list (the paper's size, when there is one)."""
     head = wrap(f"{title}: sources (continued, page {number})", box.heading_pt, box.text_pt)
-    height = 0.3 + len(head) * box.line(box.heading_pt) + 0.08 + entries_height(entries, box) + 0.3
+    pad = PRINT_MARGIN if paper else 0.3
+    height = pad + len(head) * box.line(box.heading_pt) + 0.08 + entries_height(entries, box) + pad
+    height = paper.height if paper else height
     fig = Figure(figsize=(box.width, height))
-    w = Writer(fig, height - 0.3, box)
+    w = Writer(fig, height - pad, box)
     w.lines(head, box.heading_pt, fontweight="bold")
     w.y -= 0.08
     w.entries(entries)
@@ -365,7 +525,13 @@ def _continuation_page(entries: list[Entry], title: str, number: int, box: Box) 
 
 
 def save_pages(
-    pages: Sequence[Figure], fmt: str, path: str | Path, *, dpi: int, title: str
+    pages: Sequence[Figure],
+    fmt: str,
+    path: str | Path,
+    *,
+    dpi: int,
+    title: str,
+    description: str = "",
 ) -> None:
     """Write figure pages as PNG or SVG (the first page) or PDF (every page), deterministically.
 
@@ -381,21 +547,26 @@ def save_pages(
         PNG resolution in dots per inch.
     title : str
         Stored in the file's metadata (SVG, PDF).
+    description : str
+        The alt text: the SVG's ``<desc>``, the PDF's Subject, the PNG's ``Description``.
     """
     creator = f"regionmap {__version__}"
     if fmt not in ("png", "svg", "pdf"):
         raise ValueError(f"unknown figure format {fmt!r}; use png, svg or pdf")
     with _LOCK, _quiet_glyphs(), matplotlib.rc_context(_rc()):
         if fmt == "png":
-            _save_png(pages[0], path, dpi, creator)
+            _save_png(pages[0], path, dpi, creator, description)
         elif fmt == "svg":
             meta = {"Date": None, "Title": plain(title), "Creator": creator}
-            pages[0].savefig(path, format="svg", metadata=meta)
+            buffer = io.BytesIO()
+            pages[0].savefig(buffer, format="svg", metadata=meta)
+            svg = svg_with_desc(buffer.getvalue(), description)
+            Path(path).write_bytes(svg)
         else:
-            _save_pdf(pages, path, title, creator)
+            _save_pdf(pages, path, title, creator, description)
 
 
-def _save_png(fig: Figure, path: str | Path, dpi: int, creator: str) -> None:
+def _save_png(fig: Figure, path: str | Path, dpi: int, creator: str, description: str) -> None:
     """Write a PNG: matplotlib draws the map, Pillow the page's lines of text.
 
     matplotlib 3.11 rasterises text one glyph at a time in Python (about 0.13 ms a glyph at
@@ -418,11 +589,13 @@ def _save_png(fig: Figure, path: str | Path, dpi: int, creator: str) -> None:
         _draw_line(draw, text, image.height, dpi)
     info = PngInfo()
     info.add_text("Software", creator)
+    if description:
+        info.add_text("Description", description)  # iTXt when not Latin-1
     image.save(path, format="png", dpi=(dpi, dpi), pnginfo=info, compress_level=PNG_COMPRESSION)
 
 
 def _draw_line(draw: ImageDraw.ImageDraw, text: Any, height: int, dpi: int) -> None:
-    """Draw one top-left anchored line of a page with Pillow, font run by font run."""
+    """Draw one baseline-anchored line of a page with Pillow, font run by font run."""
     x_in, y_in = text.get_position()
     x, y = x_in * dpi, height - y_in * dpi
     size = text.get_fontsize() * dpi / 72
@@ -430,7 +603,7 @@ def _draw_line(draw: ImageDraw.ImageDraw, text: Any, height: int, dpi: int) -> N
     colour = matplotlib.colors.to_hex(text.get_color())
     for path, run in font_runs(text.get_text(), bold):
         font = _pil_font(path, size)
-        draw.text((x, y), run, font=font, fill=colour, anchor="la")
+        draw.text((x, y), run, font=font, fill=colour, anchor="ls")
         x += font.getlength(run)
 
 
@@ -440,12 +613,15 @@ def _pil_font(path: str, size: float) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 
 
-def _save_pdf(pages: Sequence[Figure], path: str | Path, title: str, creator: str) -> None:
+def _save_pdf(
+    pages: Sequence[Figure], path: str | Path, title: str, creator: str, description: str
+) -> None:
     """Write every page into one PDF with fixed metadata (no dates)."""
     from matplotlib.backends.backend_pdf import PdfPages
 
     metadata = {
         "Title": plain(title),
+        "Subject": description,
         "Creator": creator,
         "Producer": creator,
         "CreationDate": None,

@@ -84,6 +84,7 @@ def write_html(
     title: str,
     subtitle: str,
     credits: list[str],
+    alt_text: str = "",
 ) -> str:
     """Build the standalone HTML page of a view.
 
@@ -97,12 +98,16 @@ def write_html(
         Shown in the panel (and the page title).
     credits : list of str
         Credit lines shown in the panel.
+    alt_text : str
+        The map container's ``aria-label`` (see :mod:`regionmap.alttext`).
 
     Returns
     -------
     str
         One self-contained page: no script, stylesheet or image is fetched from a network.
     """
+    from regionmap.alttext import html_with_label
+
     m = build_map(
         html_layers(contents),
         bbox=contents.view.bbox,
@@ -115,6 +120,8 @@ def write_html(
     about = about_html(title, subtitle, credits, contents.bibliography.citations)
     root.html.add_child(Element(about), name="rm_about")
     page = map_html(m)
+    if alt_text:
+        page = html_with_label(page, m.get_name(), alt_text)
     remote = remote_asset_urls(page)
     if remote:
         raise ExportError(f"the HTML would load assets from the network: {', '.join(remote)}")

@@ -23,6 +23,7 @@ from shapely.geometry import shape
 
 from regionmap.catalog import Layer
 from regionmap.citations import Bibliography
+from regionmap.labels_place import LabelLayout, LabelRequest, Rect, place_labels
 from regionmap.projection import (
     Projection,
     clip_boxes,
@@ -32,7 +33,7 @@ from regionmap.projection import (
     lonlat_extent,
     project_geometries,
 )
-from regionmap.textfit import font_family, plain, text_width
+from regionmap.textfit import font_family, plain
 
 Features = list[dict[str, Any]]
 
@@ -58,6 +59,10 @@ class MapLegend:
 
     handles: list[Any] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
+    key: list[str] = field(default_factory=list)
+    """Points labelled by their numbers only: ``[19,20] Camp Walker``."""
+    unplaced: list[str] = field(default_factory=list)
+    """Points without any label (no room even for the numbers), with their coordinates."""
 
 
 def basemap_geometries(layer: Layer, projection: Projection) -> np.ndarray:
@@ -177,66 +182,6 @@ def draw_points(ax: Any, layer: Layer, xy: np.ndarray, zorder: float) -> Any:
     )
 
 
-@dataclass(frozen=True)
-class Label:
-    """A point label: its text, anchor (in points from the map's lower left) and marker size."""
-
-    text: str
-    x: float
-    y: float
-    radius: float
-
-
-_SLOTS = [(side, row) for row in (0, 1, -1, 2, -2, 3, -3) for side in (1, -1)]
-"""Candidate label positions: right or left of the point, then rows above and below."""
-
-
-def place_labels(labels: Sequence[Label], width: float, height: float) -> list[tuple[float, float]]:
-    """Offsets (in points) for labels, chosen greedily to avoid markers and earlier labels.
-
-    Each label tries the slots right and left of its point, then rows above and below; it
-    takes the first slot that overlaps nothing and stays inside the map, else the slot with
-    the least overlap.
-    """
-    taken = [
-        (lb.x - lb.radius, lb.y - lb.radius, lb.x + lb.radius, lb.y + lb.radius) for lb in labels
-    ]
-    offsets = []
-    line = LABEL_PT * 1.3
-    for label in labels:
-        w = text_width(label.text, LABEL_PT) + 2
-        best: tuple[float, tuple[float, float], tuple[float, ...]] | None = None
-        for side, row in _SLOTS:
-            dx = side * (label.radius + 1.5)
-            dy = row * line
-            x0 = label.x + dx - (w if side < 0 else 0)
-            rect = (x0, label.y + dy - line / 2, x0 + w, label.y + dy + line / 2)
-            cost = sum(_overlap(rect, other) for other in taken) + 10 * _outside(
-                rect, width, height
-            )
-            if best is None or cost < best[0]:
-                best = (cost, (dx, dy), rect)
-            if cost == 0:
-                break
-        assert best is not None
-        offsets.append(best[1])
-        taken.append(best[2])  # type: ignore[arg-type]
-    return offsets
-
-
-def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    """The area two rectangles (x0, y0, x1, y1) share."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    return w * h if w > 0 and h > 0 else 0.0
-
-
-def _outside(rect: tuple[float, ...], width: float, height: float) -> float:
-    """The area of a rectangle that lies outside the map."""
-    area = (rect[2] - rect[0]) * (rect[3] - rect[1])
-    return area - _overlap(rect, (0, 0, width, height))
-
-
 def number_ranges(numbers: Sequence[int]) -> str:
     """Citation numbers with runs of three or more shortened.
 
@@ -263,29 +208,61 @@ def label_text(layer: Layer, feature: dict[str, Any], bib: Bibliography) -> str:
     return f"{name} [{number_ranges(numbers)}]" if numbers else name
 
 
-def draw_labels(ax: Any, labels: Sequence[Label], xy: np.ndarray, scale: float) -> None:
-    """Draw point labels, placed by :func:`place_labels`; moved labels get a leader line."""
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    offsets = place_labels(labels, (x1 - x0) * scale, (y1 - y0) * scale)
-    for label, (x, y), (dx, dy) in zip(labels, xy, offsets, strict=True):
-        leader = {"arrowstyle": "-", "lw": 0.3, "color": MUTED, "shrinkA": 0, "shrinkB": 0}
-        ax.annotate(
-            label.text,
-            (x, y),
-            xytext=(dx, dy),
-            textcoords="offset points",
-            ha="left" if dx > 0 else "right",
+def label_key(layer: Layer, feature: dict[str, Any], bib: Bibliography) -> tuple[str, str]:
+    """A point's short label (its citation numbers) and its key entry, e.g. ``[3,4] Kadena``."""
+    props = feature.get("properties") or {}
+    name = plain(props.get("name") or props.get("id") or feature.get("id") or "")
+    numbers = bib.numbers(layer.id, feature)
+    short = f"[{number_ranges(numbers)}]" if numbers else "*"
+    return short, f"{short} {name}".strip()
+
+
+def draw_labels(ax: Any, layout: LabelLayout, projection: Projection) -> None:
+    """Draw placed labels: white box, text and leader line, from points to map units."""
+    x0, y0 = projection.frame[0], projection.frame[1]
+    scale = _scale(ax, projection)
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return x0 + x / scale, y0 + y / scale
+
+    for placed in layout.placed:
+        bx0, by0 = at(placed.box[0], placed.box[1])
+        bx1, by1 = at(placed.box[2], placed.box[3])
+        ax.add_patch(
+            Rectangle(
+                (bx0, by0), bx1 - bx0, by1 - by0, facecolor="white", alpha=0.78, lw=0, zorder=7
+            )
+        )
+        ax.text(
+            *at(*placed.anchor),
+            placed.text,
+            ha="left",
             va="center",
             fontsize=LABEL_PT,
             color=INK,
             zorder=8,
-            annotation_clip=True,
             parse_math=False,
             usetex=False,
-            bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "alpha": 0.7, "lw": 0},
-            arrowprops=leader if dy else None,
+            gid="rm-label",
         )
+        if placed.leader:
+            sx, sy = at(placed.leader[0], placed.leader[1])
+            ex, ey = at(placed.leader[2], placed.leader[3])
+            ax.plot(
+                [sx, ex],
+                [sy, ey],
+                color=MUTED,
+                lw=0.35,
+                zorder=6.5,
+                solid_capstyle="butt",
+                gid="rm-leader",
+            )
+
+
+def _scale(ax: Any, projection: Projection) -> float:
+    """Points per map unit of an axes drawn at the frame's aspect ratio."""
+    width_in = ax.get_position().width * ax.get_figure().get_figwidth()
+    return width_in * 72 / (projection.frame[2] - projection.frame[0])
 
 
 def draw_graticule(ax: Any, projection: Projection) -> None:
@@ -335,13 +312,13 @@ def nice_length(metres: float) -> tuple[float, str]:
     return (value // 1000, "km") if value >= 1000 else (value, "m")
 
 
-def draw_scalebar(ax: Any, projection: Projection) -> None:
+def draw_scalebar(ax: Any, projection: Projection) -> Any:
     """Add a scale bar in km (or m), true at the view's centre or along its middle latitude."""
     from matplotlib_scalebar.scalebar import ScaleBar
 
     x0, _, x1, _ = projection.frame
     value, units = nice_length((x1 - x0) * projection.scale_dx * 0.22)
-    ax.add_artist(
+    return ax.add_artist(
         ScaleBar(
             projection.scale_dx,
             units="m",
@@ -380,6 +357,7 @@ def draw_map(
     basemaps: set[str],
     labels: bool | None,
     width_pt: float,
+    obstacles: Sequence[Rect] = (),
 ) -> MapLegend:
     """Draw the map of a view on ``ax``; return the legend of the layers drawn.
 
@@ -399,6 +377,14 @@ def draw_map(
         Label points; ``None`` labels them when there are at most :data:`LABEL_LIMIT`.
     width_pt : float
         The width of the axes in points (for label placement).
+    obstacles : sequence of Rect
+        Boxes on the map (in points from its lower-left corner) that labels keep clear of:
+        the scale bar, north arrow and inset.
+
+    Returns
+    -------
+    MapLegend
+        Legend handles and labels, and the key of points labelled by number only.
     """
     _frame_axes(ax, projection)
     handles: dict[str, Any] = {}
@@ -410,27 +396,49 @@ def draw_map(
             geoms = project_geometries(feature_geometries(feats), projection)
             handles[layer.id] = draw_shapes(ax, layer, geoms, 3 + index / 100)
     draw_graticule(ax, projection)
-    all_labels: list[Label] = []
-    all_xy: list[np.ndarray] = []
+    requests: list[LabelRequest] = []
+    keys: list[str] = []
     scale = width_pt / (projection.frame[2] - projection.frame[0])
     for index, (layer, feats) in enumerate(reversed(points)):
         xy = point_coords(feats, projection)
         handles[layer.id] = draw_points(ax, layer, xy, 5 + index / 100)
         radius = marker_size(layer) / 2
         for feature, (x, y) in zip(feats, xy, strict=True):
-            text = label_text(layer, feature, bib)
+            short, key = label_key(layer, feature, bib)
             x_pt, y_pt = (x - projection.frame[0]) * scale, (y - projection.frame[1]) * scale
-            all_labels.append(Label(text, x_pt, y_pt, radius))
-        all_xy.append(xy)
+            text = label_text(layer, feature, bib)
+            requests.append(LabelRequest(text, short, x_pt, y_pt, radius))
+            keys.append(key)
     if labels is None:
-        labels = len(all_labels) <= LABEL_LIMIT
-    if labels and all_labels:
-        draw_labels(ax, all_labels, np.concatenate(all_xy), scale)
+        labels = len(requests) <= LABEL_LIMIT
     draw_scalebar(ax, projection)
     legend = MapLegend()
+    if labels and requests:
+        layout = place_labels(
+            requests,
+            width_pt,
+            (projection.frame[3] - projection.frame[1]) * scale,
+            size=LABEL_PT,
+            obstacles=obstacles,
+        )
+        draw_labels(ax, layout, projection)
+        legend.key = [keys[i] for i in layout.keyed]
+        legend.unplaced = [
+            f"{keys[i]} ({fmt_lon(lon)}, {fmt_lat(lat)})"
+            for i in layout.unplaced
+            for lon, lat in [_lonlat(requests[i], projection, scale)]
+        ]
     for layer, feats in shown:
         if handles.get(layer.id) is not None and layer.meta is not None:
             legend.handles.append(handles[layer.id])
             count = "" if layer.id in basemaps else f" ({len(feats)})"
             legend.labels.append(plain(layer.meta.title) + count)
     return legend
+
+
+def _lonlat(req: LabelRequest, projection: Projection, scale: float) -> tuple[float, float]:
+    """The longitude and latitude of a label request's point."""
+    x = projection.frame[0] + req.x / scale
+    y = projection.frame[1] + req.y / scale
+    lon, lat = projection.inverse(np.array([x]), np.array([y]))
+    return float(lon[0]), float(lat[0])

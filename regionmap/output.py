@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from regionmap.budget import pixel_budget_error
+from regionmap.citefiles import MEDIA_TYPES as CITATION_MEDIA_TYPES
 from regionmap.errors import ExportError, ExportUsageError
 
 __all__ = [
@@ -27,14 +28,18 @@ __all__ = [
     "check_output",
 ]
 
-FORMATS = ("png", "svg", "pdf", "html")
+FORMATS = ("png", "svg", "pdf", "html", "bib", "csl-json", "ris", "bundle")
 MEDIA_TYPES = {
     "png": "image/png",
     "svg": "image/svg+xml",
     "pdf": "application/pdf",
     "html": "text/html",
+    **CITATION_MEDIA_TYPES,
+    "bundle": "application/zip",
 }
 """The media type of each format, for downloads."""
+FILE_SUFFIXES = {"csl-json": "csl.json", "bundle": "zip"}
+"""File name suffixes of the formats whose name is not their suffix."""
 DEFAULT_DPI = 300
 DEFAULT_WIDTH_IN = 7.0
 DPI_RANGE = (50, 1200)

@@ -1,9 +1,9 @@
 """Plain text for figures: fonts, widths and line wrapping, measured without drawing.
 
 Widths come from the fonts' advance widths (no kerning), so wrapping is fast and
-deterministic. DejaVu Sans (shipped with matplotlib) is the text font; CJK and Hangul fonts
-are used as fallbacks when one is installed (e.g. Debian's ``fonts-noto-cjk``), and
-:func:`missing_glyphs` says which characters no installed font can draw.
+deterministic. DejaVu Sans (shipped with matplotlib) is the text font; the Noto Sans JP and
+KR fonts that ship with regionmap (:mod:`regionmap.fonts`) draw kana, ideographs and Hangul,
+then any installed CJK font, and :func:`missing_glyphs` says which characters no font can draw.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import matplotlib
 from matplotlib import font_manager
 from matplotlib.font_manager import FontProperties, findfont, get_font
 
+from regionmap.fonts import bundled_families
+
 FONT = "DejaVu Sans"
 FALLBACK_FONTS = (
     "Noto Sans CJK JP",
@@ -29,7 +31,7 @@ FALLBACK_FONTS = (
     "Droid Sans Fallback",
     "WenQuanYi Zen Hei",
 )
-"""Fonts used, when installed, for characters DejaVu Sans lacks (CJK, Hangul)."""
+"""Fonts used, when installed, for characters neither DejaVu Sans nor the bundled fonts have."""
 
 
 def plain(text: Any) -> str:
@@ -47,9 +49,11 @@ def plain(text: Any) -> str:
 
 @cache
 def font_family() -> tuple[str, ...]:
-    """DejaVu Sans, then any installed fallback font for CJK and Hangul text."""
+    """DejaVu Sans, the bundled CJK fonts, then any installed fallback font for CJK text."""
+    bundled = bundled_families()
     installed = {font.name for font in font_manager.fontManager.ttflist}
-    return (FONT, *(name for name in FALLBACK_FONTS if name in installed))
+    extra = (name for name in FALLBACK_FONTS if name in installed and name not in bundled)
+    return (FONT, *bundled, *extra)
 
 
 @cache

@@ -269,7 +269,9 @@ def test_filters_narrow_data_not_basemap(catalog, tmp_path):
 def test_default_title_and_subtitle(catalog, tmp_path):
     result = _export(catalog, tmp_path, "pdf", region="japan", bbox=None, layers=["sites"])
     text = _pdf_text(result.path)
-    assert "Japan: Layer sites" in text
+    # Issue #12: the title is short (the region), the layers go into the subtitle.
+    assert "Japan: Layer sites" not in text
+    assert text.index("Japan") < text.index("Layer sites · Exported 2026-11-25")
     assert "Exported 2026-11-25 · filters: no filters · view 122°E–146.5°E, 24°N–46°N" in text
 
 
