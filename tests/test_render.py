@@ -33,7 +33,7 @@ def _unjson(html: str) -> str:
     """Undo Jinja's ``tojson`` HTML-safe escapes, to look for text inside embedded JSON."""
     for code, char in (("\\u003c", "<"), ("\\u003e", ">"), ("\\u0026", "&"), ("\\u0027", "'")):
         html = html.replace(code, char)
-    html = html.replace('\\"', '"')
+    html = html.replace('\\"', '"').replace("<\\/", "</")
     return html
 
 
@@ -202,13 +202,23 @@ def test_tooltip_is_the_name_with_a_hidden_reference():
     assert feature_name({"properties": {"title": "T"}}) == "T"
 
 
-def test_map_draws_points_as_circle_markers(tmp_path):
+def test_map_draws_points_as_shaped_markers_without_plugins_from_a_cdn(tmp_path):
     layer = _basing_like(tmp_path)
-    html = _render([layer], bbox=JAPAN)
-    assert "new L.CircleMarker(latlng, opts)" in html
+    html = _unjson(_render([layer], bbox=JAPAN))
+    assert "rmap.points(" in html and "new L.CircleMarker(latlng, opts)" not in html
     assert "L.AwesomeMarkers" not in html and "fa-" not in html
-    assert html.count('"type": "Point"') == 2
+    assert html.count('"type":"Point"') == 2
+    assert '"cluster":true' in html and "<svg" in html and '"shape":"' in html
     assert "L.control.layers" in html
+    assert remote_asset_urls(html) == []
+
+
+def test_map_options_switch_off_legend_labels_inset_and_clusters(tmp_path):
+    layer = _basing_like(tmp_path)
+    html = _unjson(_render([layer], bbox=JAPAN, legend=False, labels=False, inset=False,
+                           cluster=False))  # fmt: skip
+    assert '"legend":null' in html and '"labels"' not in html and '"inset"' not in html
+    assert '"cluster":false' in html
 
 
 # --- offline and online ----------------------------------------------------------------------
@@ -318,13 +328,18 @@ def test_payloads_are_inert_in_chromium(hostile, tmp_path):
             """() => {
               const m = window[Object.keys(window).find(k => k.startsWith('map_'))];
               const out = {popups: [], tooltips: []};
-              m.eachLayer(l => {
-                if (!(l instanceof L.CircleMarker)) return;
-                l.openPopup();
-                const p = l.getPopup().getElement().querySelector('.leaflet-popup-content');
+              // Every marker, also those inside a cluster (not on the map until opened).
+              const markers = [];
+              rmap.maps.forEach(s => Object.values(s.layers).forEach(g => g.eachLayer(
+                l => markers.push(l))));
+              markers.forEach(l => {
+                const popup = l.getPopup().setLatLng(l.getLatLng());
+                m.openPopup(popup);
+                const p = popup.getElement().querySelector('.leaflet-popup-content');
                 out.popups.push([p.textContent, p.querySelectorAll('img,svg,script').length]);
-                l.openTooltip();
-                const t = l.getTooltip().getElement();
+                const tip = l.getTooltip().setLatLng(l.getLatLng());
+                m.openTooltip(tip);
+                const t = tip.getElement();
                 out.tooltips.push([t.textContent, t.querySelectorAll('img,svg,script').length]);
               });
               const c = document.querySelector('.leaflet-control-layers-overlays');
