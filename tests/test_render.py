@@ -358,3 +358,22 @@ def test_payloads_are_inert_in_chromium(hostile, tmp_path):
     assert texts["control"][1] == 0
     assert layer.meta.title in texts["control"][0]
     assert not marker.exists()
+
+
+# --- readable values -------------------------------------------------------------------------
+
+
+def test_popup_shows_times_and_long_urls_readably_with_the_raw_value(tmp_path):
+    url = "https://earthquake.usgs.gov/earthquakes/eventpage/ci37868143"
+    features = [
+        point("q", "Quake", -118.6, 34.5, time=1517966773840, url=url,
+              stamp="2018-02-07T01:26:13.840Z", ids=1517966773840, link="javascript:alert(1)")
+    ]  # fmt: skip
+    write_layer(tmp_path / "cat", "quakes", features, sources=[source("s", "S")])
+    layer = Catalog(tmp_path / "cat", root=tmp_path / "none").load("quakes")
+    popup = popup_html(layer, layer.features[0], number_sources([(layer, layer.features)]))
+    assert 'title="1517966773840">2018-02-07 01:26 UTC</time>' in popup
+    assert 'title="2018-02-07T01:26:13.840Z">2018-02-07 01:26 UTC</span>' in popup
+    assert f'title="{url}"' in popup and ">earthquake.usgs.gov/…</a>" in popup
+    assert "<td>1517966773840</td>" in popup  # "ids" is not a time field
+    assert "<td>javascript:alert(1)</td>" in popup  # not a link
