@@ -105,12 +105,14 @@ def write_html(
     """
     from regionmap.export import ExportError
     from regionmap.render import build_map, map_html
+    from regionmap.styles import catalog_styles
 
     m = build_map(
         html_layers(contents),
         bbox=contents.view.bbox,
         bibliography=contents.bibliography,
         backdrops=backdrops(catalog, contents),
+        styles=catalog_styles(catalog),
     )
     root = m.get_root()
     root.header.add_child(Element(f"<title>{escape_text(title)}</title>"), name="rm_title")

@@ -27,15 +27,25 @@ MIN_ZOOM, MAX_ZOOM = 2, 9
 _CHAR_PX = 6.2
 #: Names longer than this are replaced by Natural Earth's shorter form where there is one.
 LONG_NAME = 16
+#: Further places a country's label may go when markers cover the first.
+MAX_CANDIDATES = 16
+#: Cells across each part when looking for further places.
+_GRID = 4
 #: A label may overhang its country a little (Korea, Denmark): it needs this share of its
 #: width inside.
 _FIT = 0.6
 
 
-def _label_point(
+def _label_points(
     geometry: dict[str, Any], bbox: tuple[float, float, float, float] | None = None
-) -> tuple[float, float, float] | None:
-    """(lon, lat, area in square degrees at that latitude) of a label inside a shape."""
+) -> tuple[list[tuple[float, float]], float] | None:
+    """Where a shape's label may go, best first, and the area of its largest part.
+
+    The first point is the pole of inaccessibility of the largest part
+    (:func:`shapely.ops.polylabel`); the others are points inside the pieces of a 4 x 4 grid
+    over each sizeable part, biggest piece first, for the browser to try when markers cover
+    the first. Areas are in square degrees scaled by the cosine of the latitude.
+    """
     try:
         geom = shapely.make_valid(shape(geometry))
         if bbox is not None:
@@ -43,18 +53,33 @@ def _label_point(
     except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException):
         return None
     polygons = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type == "Polygon"]
+    polygons = [p for p in polygons if not p.is_empty]
     if not polygons:
         return None
-    largest = max(polygons, key=lambda p: p.area)
-    simple = largest.simplify(0.05, preserve_topology=True)
+    polygons.sort(key=lambda p: -p.area)
+    largest = polygons[0]
     try:
-        point = polylabel(simple, tolerance=0.05)
+        point = polylabel(largest.simplify(0.05, preserve_topology=True), tolerance=0.05)
     except Exception:
         point = largest.representative_point()
     if not largest.contains(point):
         point = largest.representative_point()
-    area = largest.area * math.cos(math.radians(point.y))
-    return point.x, point.y, area
+    pieces = []
+    for polygon in polygons[:4]:
+        if polygon.area < 0.1 * largest.area:
+            break
+        west, south, east, north = polygon.bounds
+        dx, dy = (east - west) / _GRID, (north - south) / _GRID
+        for i in range(_GRID):
+            for j in range(_GRID):
+                cell = shapely.box(west + i * dx, south + j * dy, west + (i + 1) * dx,
+                                   south + (j + 1) * dy)  # fmt: skip
+                piece = polygon.intersection(cell)
+                if not piece.is_empty and piece.area > 0.01 * largest.area:
+                    pieces.append((piece.area, piece.representative_point()))
+    pieces.sort(key=lambda item: -item[0])
+    points = [(point.x, point.y)] + [(p.x, p.y) for _, p in pieces[:MAX_CANDIDATES]]
+    return points, largest.area * math.cos(math.radians(point.y))
 
 
 def _fit_zoom(width_deg: float, text: str) -> float:
@@ -84,9 +109,11 @@ def label_name(feature: dict[str, Any]) -> str:
 def country_labels(
     features: Iterable[dict[str, Any]], bbox: tuple[float, float, float, float] | None = None
 ) -> list[list[Any]]:
-    """Return ``[lat, lon, escaped name, min zoom, rank]`` for each country's name label.
+    """Return ``[lat, lon, escaped name, min zoom, rank, others]`` for each country's label.
 
-    Bigger countries rank first (they win a clash) and show from lower zooms. With ``bbox``
+    ``others`` lists further ``[lat, lon]`` places inside the country, tried in turn when
+    markers cover the first. Bigger countries rank first (they win a clash) and show from
+    lower zooms. With ``bbox``
     (west, south, east, north), each label goes inside the part of its country in that box,
     so a big country cut by the view still shows its name.
 
@@ -98,21 +125,28 @@ def country_labels(
     >>> 30 < japan[0] < 40 and 130 < japan[1] < 145 and japan[3] <= 5
     True
     """
-    found: dict[str, tuple[float, float, float]] = {}
+    found: dict[str, tuple[list[tuple[float, float]], float]] = {}
     for feature in features:
         geometry = feature.get("geometry")
         if not geometry:
             continue
         name = label_name(feature)
-        point = _label_point(geometry, bbox)
-        if point is None:
+        places = _label_points(geometry, bbox)
+        if places is None:
             continue
-        if name not in found or point[2] > found[name][2]:
-            found[name] = point  # clipped pieces of one country: label the biggest
-    ordered = sorted(found.items(), key=lambda item: -item[1][2])
+        if name not in found or places[1] > found[name][1]:
+            found[name] = places  # clipped pieces of one country: label the biggest
+    ordered = sorted(found.items(), key=lambda item: -item[1][1])
     return [
-        [round(lat, 3), round(lon, 3), escape_text(name), _fit_zoom(math.sqrt(area), name), rank]
-        for rank, (name, (lon, lat, area)) in enumerate(ordered)
+        [
+            round(points[0][1], 3),
+            round(points[0][0], 3),
+            escape_text(name),
+            _fit_zoom(math.sqrt(area), name),
+            rank,
+            [[round(lat, 3), round(lon, 3)] for lon, lat in points[1:]],
+        ]
+        for rank, (name, (points, area)) in enumerate(ordered)
     ]
 
 

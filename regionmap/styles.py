@@ -23,13 +23,15 @@ from typing import TYPE_CHECKING
 from regionmap.schema import Style
 
 if TYPE_CHECKING:
-    from regionmap.catalog import Layer
+    from regionmap.catalog import Catalog, Layer
+    from regionmap.schema import LayerMeta
 
 __all__ = [
     "MARKERS",
     "MIN_DELTA_E",
     "OKABE_ITO",
     "auto_style",
+    "catalog_styles",
     "delta_e",
     "hex_to_lab",
     "layer_styles",
@@ -189,7 +191,12 @@ def _digest(layer_id: str) -> int:
     return int.from_bytes(hashlib.sha256(layer_id.encode("utf-8")).digest()[:8], "big")
 
 
-def auto_style(layer_id: str, taken: Iterable[str], base: Style | None = None) -> Style:
+def auto_style(
+    layer_id: str,
+    taken: Iterable[str],
+    base: Style | None = None,
+    shapes: Iterable[str] = (),
+) -> Style:
     """Return a style for a layer without one: a colour clearly distinct from ``taken``.
 
     The first candidate colour (Okabe–Ito, then Paul Tol's muted scheme, then a ring of CIELAB
@@ -206,6 +213,9 @@ def auto_style(layer_id: str, taken: Iterable[str], base: Style | None = None) -
         ``#rrggbb`` colours of the other layers.
     base : Style, optional
         Other style settings to keep (radius, weight, opacity).
+    shapes : iterable of str
+        Marker shapes of the other layers: the least used shape is chosen (ties broken by the
+        id), so a new layer differs in shape too where it can.
 
     Returns
     -------
@@ -236,28 +246,47 @@ def auto_style(layer_id: str, taken: Iterable[str], base: Style | None = None) -
             break
         if score > best_score:
             best, best_score = colour, score
+    used_shapes = list(shapes)
+    offset = (digest >> 8) % len(MARKERS)
+    by_id = [MARKERS[(offset + i) % len(MARKERS)] for i in range(len(MARKERS))]
+    shape = min(by_id, key=lambda m: (used_shapes.count(m), by_id.index(m)))
     settings = (base or Style()).model_dump()
     settings.update(
         color=best,
         fill_color=best,
         fill_opacity=max(settings["fill_opacity"], 0.85),
-        marker=MARKERS[(digest >> 8) % len(MARKERS)],
+        marker=shape,
     )
     return Style.model_validate(settings)
 
 
-def has_own_style(layer: Layer) -> bool:
+def _own_style(meta: LayerMeta) -> bool:
     """Whether a layer's metadata sets a ``style`` (rather than taking the default)."""
-    return layer.meta is not None and "style" in layer.meta.model_fields_set
+    return "style" in meta.model_fields_set
+
+
+def _assign(metas: Iterable[tuple[str, LayerMeta]]) -> dict[str, Style]:
+    """Styles by layer id: own styles kept, the others from :func:`auto_style` in id order."""
+    pairs = sorted(metas, key=lambda pair: pair[0])
+    styles = {layer_id: meta.style for layer_id, meta in pairs if _own_style(meta)}
+    taken = [c for s in styles.values() for c in (s.fill_color or s.color, s.color)]
+    shapes = [s.marker for s in styles.values() if s.fill_opacity > 0.5]  # not basemaps
+    for layer_id, meta in pairs:
+        if layer_id not in styles:
+            style = auto_style(layer_id, taken, meta.style, shapes)
+            styles[layer_id] = style
+            taken.append(style.color)
+            shapes.append(style.marker)
+    return styles
 
 
 def layer_styles(layers: Iterable[Layer]) -> dict[str, Style]:
     """Return the style to draw each layer with, by layer id.
 
     Layers whose metadata sets a ``style`` keep it. The others get :func:`auto_style`, in
-    order of id, each distinct from the styled layers and from those assigned before it. Pass
-    every layer of the catalog (not only the visible ones) so a layer's colour does not change
-    when another is toggled.
+    order of id, each distinct from the styled layers and from those assigned before it.
+    Prefer :func:`catalog_styles` where the catalog is at hand, so that a layer's colour does
+    not change when another is toggled.
 
     Examples
     --------
@@ -266,16 +295,28 @@ def layer_styles(layers: Iterable[Layer]) -> dict[str, Style]:
     >>> styles["basing"].marker, styles["events"].marker
     ('circle', 'diamond')
     """
-    layers = [layer for layer in layers if layer.meta is not None]
-    styles = {layer.id: layer.meta.style for layer in layers if has_own_style(layer)}  # type: ignore[union-attr]
-    taken = [s.fill_color or s.color for s in styles.values()]
-    taken += [s.color for s in styles.values()]
-    for layer in sorted((x for x in layers if x.id not in styles), key=lambda x: x.id):
-        assert layer.meta is not None
-        style = auto_style(layer.id, taken, layer.meta.style)
-        styles[layer.id] = style
-        taken.append(style.color)
-    return styles
+    return _assign((layer.id, layer.meta) for layer in layers if layer.meta is not None)
+
+
+def catalog_styles(catalog: Catalog) -> dict[str, Style]:
+    """Return :func:`layer_styles` over every layer of a catalog (metadata only, no data read).
+
+    Layers whose metadata cannot be read are left out.
+
+    Examples
+    --------
+    >>> from regionmap.catalog import Catalog
+    >>> catalog_styles(Catalog())["test-ranges"].marker
+    'square'
+    """
+    from regionmap.catalog import load_meta
+
+    metas = []
+    for entry in catalog.entries():
+        meta, _problems = load_meta(entry)
+        if meta is not None:
+            metas.append((entry.id, meta))
+    return _assign(metas)
 
 
 def _polygon(points: Iterable[tuple[float, float]]) -> str:

@@ -141,9 +141,10 @@
     pane.style.pointerEvents = "none";
     var items = [];
     (spec.countries || []).forEach(function (c) {
-      // c = [lat, lon, escaped name, min zoom, rank]
+      // c = [lat, lon, escaped name, min zoom, rank, further [lat, lon] places inside]
       items.push({latlng: L.latLng(c[0], c[1]), html: c[2], minZoom: c[3], rank: c[4],
-                  cls: "rm-label rm-country-label", offset: 0});
+                  cls: "rm-label rm-country-label", offset: 0,
+                  others: (c[5] || []).map(function (p) { return L.latLng(p[0], p[1]); })});
     });
     (spec.markers || []).forEach(function (m) {
       items.push({latlng: L.latLng(m[0], m[1]), html: m[2], minZoom: m[3], rank: m[4],
@@ -152,7 +153,8 @@
     items.sort(function (a, b) { return a.rank - b.rank; });
     items.forEach(function (item) {
       item.marker = L.marker(item.latlng, {
-        icon: L.divIcon({html: '<span class="rm-label-text">' + item.html + "</span>",
+        icon: L.divIcon({html: '<span class="rm-label-text" style="display:none">' +
+                               item.html + "</span>",
                          className: item.cls, iconSize: [0, 0]}),
         pane: "rmLabels", interactive: false, keyboard: false
       });
@@ -163,7 +165,10 @@
       var zoom = map.getZoom();
       var frame = map.getContainer().getBoundingClientRect();
       var blocked = [];
-      var icons = map.getPanes().markerPane.querySelectorAll(".leaflet-marker-icon");
+      // Markers and clusters, and the controls and panels drawn over the map.
+      var icons = [].slice.call(map.getPanes().markerPane.querySelectorAll(".leaflet-marker-icon"))
+        .concat([].slice.call(map.getContainer().querySelectorAll(".leaflet-control")))
+        .concat([].slice.call(document.querySelectorAll("#rm-about")));
       for (var k = 0; k < icons.length; k++) {
         blocked.push(grow(icons[k].getBoundingClientRect(), 2));
       }
@@ -175,12 +180,31 @@
         el.style.display = "";
         var size = item.offset ? 11 : Math.min(16, 10 + 1.2 * (zoom - item.minZoom));
         el.style.fontSize = size.toFixed(1) + "px";
-        var r = el.getBoundingClientRect();
-        var inside = r.left >= frame.left && r.right <= frame.right &&
-                     r.top >= frame.top && r.bottom <= frame.bottom;
-        var clash = !inside || blocked.some(function (b) { return overlaps(r, b); });
-        if (clash) { el.style.display = "none"; return; }
-        blocked.push(grow(r, 3));
+        // Try the label's own point first, then a little above and below it, then the
+        // other places inside the country.
+        var step = size + 4;
+        var tries = item.offset ? [[10, 0], [-10, 0]] : [[0, 0], [0, -step], [0, step]];
+        if (!item.offset) {
+          var base = map.latLngToContainerPoint(item.latlng);
+          item.others.forEach(function (ll) {
+            var p = map.latLngToContainerPoint(ll);
+            tries.push([p.x - base.x, p.y - base.y]);
+          });
+        }
+        for (var t = 0; t < tries.length; t++) {
+          var dx = tries[t][0], dy = tries[t][1];
+          el.style.transform = item.offset
+            ? "translate(" + (dx < 0 ? "calc(-100% - 10px)" : "10px") + ", -50%)"
+            : "translate(calc(-50% + " + dx + "px), calc(-50% + " + dy + "px))";
+          var r = el.getBoundingClientRect();
+          var inside = r.left >= frame.left && r.right <= frame.right &&
+                       r.top >= frame.top && r.bottom <= frame.bottom;
+          if (inside && !blocked.some(function (b) { return overlaps(r, b); })) {
+            blocked.push(grow(r, 3));
+            return;
+          }
+        }
+        el.style.display = "none";
       });
     }
     var pending = null;
