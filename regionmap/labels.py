@@ -22,7 +22,7 @@ from regionmap.safe_html import escape_text
 __all__ = ["country_labels", "label_name", "marker_labels"]
 
 #: Zoom range in which labels may start showing.
-MIN_ZOOM, MAX_ZOOM = 2, 9
+MIN_ZOOM, MAX_ZOOM = 1, 9
 #: Approximate width of one character of an 11 px label, in pixels.
 _CHAR_PX = 6.2
 #: Names longer than this are replaced by Natural Earth's shorter form where there is one.

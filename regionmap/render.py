@@ -56,6 +56,8 @@ Shown = list[tuple[Layer, list[dict[str, Any]]]]
 SEA_COLOUR = "#c9dcea"
 #: Deepest zoom (no tiles limit it; the 1:10m countries hold detail to about here).
 MAX_ZOOM = 14
+#: Views wider than this (degrees of longitude) get no inset: they show the world already.
+INSET_MAX_WIDTH = 150
 #: Above this many points the map draws on a canvas instead of SVG elements.
 CANVAS_POINTS = 2000
 _LINES = ("LineString", "MultiLineString")
@@ -407,7 +409,8 @@ def build_map(
     cluster : bool, default True
         Cluster overlapping markers (Leaflet.markercluster); a click opens a cluster.
     inset : bool, default True
-        A small locator map in the corner showing where the view lies.
+        A small locator map in the corner showing where the view lies (not for views wider
+        than :data:`INSET_MAX_WIDTH` degrees, which show the world already).
 
     Returns
     -------
@@ -487,7 +490,7 @@ def build_map(
     config: dict[str, Any] = {"legend": legend_html(entries) or None}
     if labels:
         config["labels"] = _labels(drawn, styles, bbox)
-    if inset:
+    if inset and east - west <= INSET_MAX_WIDTH:  # a world view is its own locator
         config["inset"] = _inset_world(drawn, backdrops)
     m.add_child(_Setup(config))
     m.fit_bounds([[south, west], [north, east]])

@@ -35,6 +35,7 @@ __all__ = [
     "delta_e",
     "hex_to_lab",
     "layer_styles",
+    "layer_swatch",
     "marker_svg",
     "swatch_data_uri",
 ]
@@ -379,3 +380,27 @@ def swatch_data_uri(style: Style, size: int = 14, *, area: bool = False) -> str:
     """
     svg = area_svg(style, size) if area else marker_svg(style, size)
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+_AREA_TYPES = ("Polygon", "MultiPolygon", "LineString", "MultiLineString")
+
+
+def layer_swatch(layer: Layer, style: Style | None = None, size: int = 14) -> str:
+    """Return the swatch of a layer as a ``data:`` URI: its marker, or an area for shapes.
+
+    A layer is drawn as an area when its metadata says its geometry is polygons or lines
+    (or it is the basemap); otherwise as its marker shape.
+
+    Examples
+    --------
+    >>> from regionmap.catalog import Catalog
+    >>> layer_swatch(Catalog().load("events")).startswith("data:image/svg+xml;base64,")
+    True
+    """
+    from regionmap.view import is_basemap
+
+    meta = layer.meta
+    if meta is None:
+        raise ValueError(f"layer {layer.id!r} has no metadata to draw a swatch from")
+    area = is_basemap(layer) or (meta.geometry_type or "") in _AREA_TYPES
+    return swatch_data_uri(style or meta.style, size, area=area)

@@ -39,7 +39,8 @@ def map_args(at: AppTest, index: int = 0) -> dict:
 
 def _tooltips(args: dict) -> set[str]:
     """The feature names in the map's tooltips (escaped text as it is in the page)."""
-    found = re.findall(r'"tooltip": "(.*?)\\u003cspan hidden', args["script"])
+    # Polygons go through folium's tojson ("\u003c"), points through regionmap's own JSON.
+    found = re.findall(r'"tooltip": ?"(.*?)(?:\\u003c|<)span hidden', args["script"])
     return set(found)
 
 

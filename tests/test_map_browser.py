@@ -60,7 +60,8 @@ def _open(page, path: Path) -> None:
     page.goto(path.as_uri())
     page.wait_for_selector(".rm-legend-entry", state="attached")
     page.wait_for_function("() => window.rmap && rmap.maps.length === 1")
-    page.wait_for_timeout(400)  # labels are placed just after the map settles
+    page.wait_for_selector(".folium-map[data-rm-labels-placed]", state="attached")
+    page.wait_for_timeout(300)  # any later placement (after cluster animations) is done
     assert not errors, errors
 
 
@@ -117,7 +118,7 @@ def test_country_names_on_the_map_never_over_a_marker(japan_html):
                 .filter(el => el.offsetParent !== null && getComputedStyle(el).display !== 'none');
               const rect = el => el.getBoundingClientRect();
               const icons = [...document.querySelectorAll(
-                '.leaflet-marker-pane .leaflet-marker-icon')].map(rect);
+                '.leaflet-marker-icon:not(.rm-label)')].map(rect);
               const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom &&
                                     b.top < a.bottom;
               return {names: shown.map(el => el.textContent),

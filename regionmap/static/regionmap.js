@@ -61,8 +61,14 @@
   function pointLayer(map, spec) {
     var icon = L.divIcon({html: spec.icon, className: "rm-marker rm-marker-" + spec.shape,
                           iconSize: [spec.size, spec.size]});
+    if (spec.cluster && !map.getPane("rmClusters")) {
+      // Clusters sit just below single markers, so a lone marker of another layer is never
+      // hidden under a cluster.
+      map.createPane("rmClusters").style.zIndex = 590;
+    }
     var group = spec.cluster
       ? L.markerClusterGroup({
+          clusterPane: "rmClusters",
           maxClusterRadius: 28,
           showCoverageOnHover: false,
           spiderfyOnMaxZoom: true,
@@ -166,7 +172,8 @@
       var frame = map.getContainer().getBoundingClientRect();
       var blocked = [];
       // Markers and clusters, and the controls and panels drawn over the map.
-      var icons = [].slice.call(map.getPanes().markerPane.querySelectorAll(".leaflet-marker-icon"))
+      var icons = [].slice.call(map.getContainer().querySelectorAll(
+          ".leaflet-marker-icon:not(.rm-label)"))
         .concat([].slice.call(map.getContainer().querySelectorAll(".leaflet-control")))
         .concat([].slice.call(document.querySelectorAll("#rm-about")));
       for (var k = 0; k < icons.length; k++) {
@@ -206,6 +213,9 @@
         }
         el.style.display = "none";
       });
+      // Counts the placements (tests and screenshots wait for the first).
+      var box = map.getContainer();
+      box.setAttribute("data-rm-labels-placed", String(+(box.getAttribute("data-rm-labels-placed") || 0) + 1));
     }
     var pending = null;
     function schedule() {
