@@ -168,6 +168,25 @@ def validate_command(layer_ids: tuple[str, ...], catalog_dir: Path | None, fix: 
         raise SystemExit(1)
 
 
+def _check_colour(value: str | None) -> str | None:
+    """The ``--color`` value, checked: ``#rrggbb``."""
+    if value is None or re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        return value.lower() if value else None
+    raise click.BadParameter(f"{value!r} is not a colour; give it as #rrggbb, e.g. #cc79a7")
+
+
+def _style_option(colour: str | None, marker: str | None) -> dict | None:
+    """The ``style`` metadata from ``--color``/``--marker`` (``None`` when neither is given)."""
+    if colour is None and marker is None:
+        return None
+    style: dict = {}
+    if colour:
+        style |= {"color": colour, "fill_color": colour, "fill_opacity": 0.9}
+    if marker:
+        style["marker"] = marker
+    return style
+
+
 @cli.command(name="add")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--id", "layer_id", required=True, help="Layer id, kebab-case, e.g. my-bases.")
@@ -183,6 +202,18 @@ def validate_command(layer_ids: tuple[str, ...], catalog_dir: Path | None, fix: 
 @click.option("--source-url", required=True, help="http(s) link to the source.")
 @click.option("--source-publisher", help="Publisher of the source (default: the link's host).")
 @click.option("--description", default="", help="A sentence on what the layer shows.")
+@click.option(
+    "--color",
+    "colour",
+    metavar="#RRGGBB",
+    callback=lambda ctx, param, value: _check_colour(value),
+    help="Marker and outline colour (default: one clearly distinct from the other layers).",
+)
+@click.option(
+    "--marker",
+    type=click.Choice(["circle", "square", "triangle", "diamond"]),
+    help="Marker shape for points (default: chosen with the colour).",
+)
 @catalog_option
 @click.option("--force", is_flag=True, help="Replace an existing layer with the same id.")
 @click.option(
@@ -199,6 +230,8 @@ def add_command(
     source_url: str,
     source_publisher: str | None,
     description: str,
+    colour: str | None,
+    marker: str | None,
     catalog_dir: Path | None,
     force: bool,
     fix: bool,
@@ -230,6 +263,7 @@ def add_command(
         source_url=source_url,
         source_publisher=source_publisher,
         description=description,
+        style=_style_option(colour, marker),
     )
     limits = _limits(max_mb, max_features, max_vertices)
     size = os.path.getsize(file)

@@ -262,12 +262,16 @@ def auto_style(
 
 
 def _own_style(meta: LayerMeta) -> bool:
-    """Whether a layer's metadata sets a ``style`` (rather than taking the default)."""
-    return "style" in meta.model_fields_set
+    """Whether a layer's metadata sets its own colour (rather than taking the default)."""
+    return "style" in meta.model_fields_set and "color" in meta.style.model_fields_set
 
 
 def _assign(metas: Iterable[tuple[str, LayerMeta]]) -> dict[str, Style]:
-    """Styles by layer id: own styles kept, the others from :func:`auto_style` in id order."""
+    """Styles by layer id: own colours kept, the others from :func:`auto_style` in id order.
+
+    A layer that sets only a ``marker`` (``regionmap add --marker``) keeps that shape and gets
+    an automatic colour.
+    """
     pairs = sorted(metas, key=lambda pair: pair[0])
     styles = {layer_id: meta.style for layer_id, meta in pairs if _own_style(meta)}
     taken = [c for s in styles.values() for c in (s.fill_color or s.color, s.color)]
@@ -275,6 +279,8 @@ def _assign(metas: Iterable[tuple[str, LayerMeta]]) -> dict[str, Style]:
     for layer_id, meta in pairs:
         if layer_id not in styles:
             style = auto_style(layer_id, taken, meta.style, shapes)
+            if "style" in meta.model_fields_set and "marker" in meta.style.model_fields_set:
+                style = style.model_copy(update={"marker": meta.style.marker})
             styles[layer_id] = style
             taken.append(style.color)
             shapes.append(style.marker)

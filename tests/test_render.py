@@ -377,3 +377,24 @@ def test_popup_shows_times_and_long_urls_readably_with_the_raw_value(tmp_path):
     assert f'title="{url}"' in popup and ">earthquake.usgs.gov/…</a>" in popup
     assert "<td>1517966773840</td>" in popup  # "ids" is not a time field
     assert "<td>javascript:alert(1)</td>" in popup  # not a link
+
+
+def test_marker_labels_from_style_label_are_escaped(tmp_path):
+    features = [point("a", "<b>Alpha</b>", 130.0, 33.0, short="{{7*7}}<i>"),
+                point("b", "Beta", 131.0, 34.0)]  # fmt: skip
+    write_layer(tmp_path / "cat", "named", features, sources=[source("s", "S")],
+                style={"color": "#cc79a7", "label": "short"})  # fmt: skip
+    layer = Catalog(tmp_path / "cat", root=tmp_path / "none").load("named")
+    html = _unjson(_render([layer], bbox=JAPAN))
+    assert '"markers":[[33.0,130.0,"&#123;&#123;7*7&#125;&#125;&lt;i&gt;",5,10000]]' in html
+    assert "{{7*7}}" not in html
+
+
+def test_country_labels_sit_inside_the_view(countries):
+    from regionmap.labels import country_labels
+
+    labels = country_labels(countries["50m"].features, JAPAN)
+    names = {label[2] for label in labels}
+    assert {"Japan", "South Korea", "China", "Russia"} <= names
+    for lat, lon, *_ in labels:
+        assert JAPAN[0] <= lon <= JAPAN[2] and JAPAN[1] <= lat <= JAPAN[3]

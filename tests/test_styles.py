@@ -103,3 +103,30 @@ def test_legend_escapes_titles_and_counts_features():
     assert "<img" not in html and "&lt;img" in html and "&#123;&#123;" in html
     assert "12,345" in html and html.startswith("<details open>")
     assert legend_html([]) == ""
+
+
+def test_add_with_color_and_marker_writes_the_style(tmp_path):
+    from catalogs import point, source, write_layer
+    from click.testing import CliRunner
+
+    from regionmap.cli import cli
+
+    src = tmp_path / "src"
+    write_layer(src, "pts", [point("p", "P", 130.0, 33.0)], sources=[source("s", "S")])
+    data = src / "data" / "pts.geojson"
+    cat = str(tmp_path / "cat")
+    base = ["add", str(data), "--title", "Points", "--license", "CC0-1.0", "--source-title",
+            "S", "--source-url", "https://a.example/", "--catalog", cat]  # fmt: skip
+    runner = CliRunner()
+    result = runner.invoke(cli, [*base, "--id", "red-pts", "--color", "#CC79A7",
+                                 "--marker", "triangle"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, [*base, "--id", "shaped", "--marker", "square"])
+    assert result.exit_code == 0, result.output
+    bad = runner.invoke(cli, [*base, "--id", "bad", "--color", "red"])
+    assert bad.exit_code != 0 and "give it as #rrggbb" in bad.output
+    catalog = Catalog(tmp_path / "cat")
+    styles = layer_styles(catalog.load(i) for i in ("red-pts", "shaped", "basing"))
+    assert (styles["red-pts"].color, styles["red-pts"].marker) == ("#cc79a7", "triangle")
+    assert styles["shaped"].marker == "square"  # its own shape, an automatic colour
+    assert delta_e(styles["shaped"].color, styles["red-pts"].color) >= MIN_DELTA_E
