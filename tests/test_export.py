@@ -388,6 +388,9 @@ def test_html_opens_offline_in_chromium_with_popup_citations(catalog, tmp_path):
         page.wait_for_function(
             "() => document.querySelectorAll('path.leaflet-interactive').length > 5"
         )
+        # The map has settled (fitted, clusters drawn) once regionmap has placed its labels.
+        page.wait_for_selector("[data-rm-labels-placed]", state="attached")
+        page.wait_for_timeout(300)
         markers = page.evaluate(_MARKERS)
         inside = [m for m in markers if "Inside point" in m["tip"]]
         assert inside and not [m for m in markers if "Outside point" in m["tip"]]
