@@ -42,6 +42,7 @@ from regionmap.safe_html import markdown_link
 from regionmap.state import ViewState, state_from_query, state_to_query
 from regionmap.store import NewLayer
 from regionmap.stores import open_catalog
+from regionmap.styles import layer_styles, layer_swatch
 from regionmap.table import feature_rows, rows_csv, shown_geojson
 from regionmap.upload import (
     max_upload_mb,
@@ -131,10 +132,13 @@ def sidebar(ok_layers: list[Layer], presets: dict[str, Region], years: tuple | N
     groups: dict[str, list[Layer]] = {}
     for layer in ok_layers:
         groups.setdefault(layer.meta.group, []).append(layer)
+    styles = layer_styles(ok_layers)  # the map's colours and shapes (issue 11)
     for group, members in groups.items():
         bar.caption(md(group))
         for layer in members:
-            bar.checkbox(md(layer.meta.title), key=f"layer:{layer.id}")
+            label = f"![]({layer_swatch(layer, styles[layer.id])}) {md(layer.meta.title)}"
+            help_text = md(layer.meta.description) or None  # the "?" shows the description
+            bar.checkbox(label, key=f"layer:{layer.id}", help=help_text)
     shown_ids = tuple(la.id for la in ok_layers if st.session_state.get(f"layer:{la.id}"))
     bar.header("View")
     bar.selectbox(

@@ -107,6 +107,7 @@ def write_html(
         One self-contained page: no script, stylesheet or image is fetched from a network.
     """
     from regionmap.alttext import html_with_label
+    from regionmap.styles import catalog_styles
 
     m = build_map(
         html_layers(contents),
@@ -114,6 +115,7 @@ def write_html(
         bibliography=contents.bibliography,
         backdrops=backdrops(catalog, contents),
         selected=contents.view.selected,
+        styles=catalog_styles(catalog),
     )
     root = m.get_root()
     root.header.add_child(Element(f"<title>{escape_text(title)}</title>"), name="rm_title")

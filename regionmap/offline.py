@@ -40,11 +40,14 @@ __all__ = [
     "ASSET_VERSIONS",
     "OfflineMap",
     "offline_js_css",
+    "plugin_js_css",
     "remote_asset_urls",
 ]
 
 #: Versions of the vendored browser libraries (kept in step with ``scripts/vendor_assets.py``).
 ASSET_VERSIONS: dict[str, str] = {"leaflet": "1.9.4", "jquery": "3.7.1"}
+#: Versions of the vendored Leaflet plugins (see :func:`plugin_js_css`).
+PLUGIN_VERSIONS: dict[str, str] = {"leaflet.markercluster": "1.5.3", "leaflet-minimap": "3.6.1"}
 
 _SOURCE_MAP = re.compile(rb"\n?//# sourceMappingURL=\S+\s*$")
 _CSS_URL = re.compile(r"""url\(\s*(?P<q>['"]?)(?P<path>[^'")]+)(?P=q)\s*\)""")
@@ -52,6 +55,7 @@ _MIME = {
     ".png": "image/png",
     ".js": "text/javascript",
     ".css": "text/css",
+    ".svg": "image/svg+xml",
 }
 
 
@@ -212,6 +216,51 @@ def offline_js_css() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     return list(js), list(css)
 
 
+def _own_bytes(name: str) -> bytes:
+    """Read one of regionmap's own browser files (``regionmap/static/``)."""
+    return resources.files("regionmap").joinpath("static").joinpath(name).read_bytes()
+
+
+@lru_cache(maxsize=1)
+def _plugin_js_css() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """Build (once) the inlined plugin scripts and stylesheets."""
+    js = (
+        ("leaflet_markercluster", _script_uri("markercluster/leaflet.markercluster.js")),
+        ("leaflet_minimap", _script_uri("minimap/Control.MiniMap.min.js")),
+        ("regionmap_map_js", _data_uri(_own_bytes("regionmap.js"), "text/javascript")),
+    )
+    sheets = (
+        ("markercluster_css", "markercluster", "markercluster/MarkerCluster.css"),
+        ("minimap_css", "minimap", "minimap/Control.MiniMap.min.css"),
+    )
+    css = [
+        (name, _data_uri(_inline_css_urls(_asset_bytes(rel).decode(), base).encode(), "text/css"))
+        for name, base, rel in sheets
+    ]
+    css.append(("regionmap_map_css", _data_uri(_own_bytes("regionmap.css"), "text/css")))
+    return js, tuple(css)
+
+
+def plugin_js_css() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Return the plugins regionmap's maps use, as ``default_js``/``default_css`` entries.
+
+    Leaflet.markercluster 1.5.3 and leaflet-minimap 3.6.1 (vendored from npm by
+    ``scripts/vendor_assets.py``), then regionmap's own script and stylesheet
+    (``regionmap/static/``: marker icons, legend, labels, inset, keyboard), all as ``data:``
+    URIs. They load after :func:`offline_js_css`'s Leaflet.
+
+    Examples
+    --------
+    >>> js, css = plugin_js_css()
+    >>> [name for name, _ in js]
+    ['leaflet_markercluster', 'leaflet_minimap', 'regionmap_map_js']
+    >>> all(uri.startswith("data:") for _, uri in js + css)
+    True
+    """
+    js, css = _plugin_js_css()
+    return list(js), list(css)
+
+
 class OfflineMap(folium.Map):
     """A :class:`folium.Map` whose Leaflet, jQuery and CSS are inlined as ``data:`` URIs.
 
@@ -234,6 +283,9 @@ class OfflineMap(folium.Map):
         Inline jQuery, which :class:`folium.Popup` needs. Maps that bind their popups with
         Leaflet's own ``bindPopup`` (as :func:`regionmap.render.build_map` does) can leave
         it out.
+    plugins : bool, default False
+        Also inline the plugins of :func:`plugin_js_css` (marker clustering, the inset map
+        and regionmap's own marker, legend and label code).
     **kwargs : Any
         Passed on to :class:`folium.Map` (``zoom_start``, ``width``, ``height``,
         ``control_scale``, ``prefer_canvas``, Leaflet map options, ...).
@@ -257,12 +309,17 @@ class OfflineMap(folium.Map):
         tiles: str | folium.TileLayer | None = None,
         *,
         jquery: bool = True,
+        plugins: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(location=location, tiles=tiles, **kwargs)
         self.default_js, self.default_css = offline_js_css()
         if not jquery:  # 116 kB saved where no folium.Popup (the only jQuery user) is drawn
             self.default_js = [(n, uri) for n, uri in self.default_js if n != "jquery"]
+        if plugins:
+            js, css = plugin_js_css()
+            self.default_js += js
+            self.default_css += css
 
 
 # Element -> attribute holding a URL the browser fetches on its own.

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from regionmap.catalog import Layer, feature_sources
 from regionmap.citations import Bibliography, Citation
+from regionmap.readable import value_html
 from regionmap.safe_html import escape_text, safe_link
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "POPUP_CSS",
     "citation_html",
     "citation_numbers",
+    "display_cells",
     "display_fields",
     "feature_name",
     "feature_ref",
@@ -192,6 +194,35 @@ def display_fields(layer: Layer, feature: dict[str, Any]) -> list[tuple[str, str
     ]
 
 
+def display_cells(layer: Layer, feature: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return the popup's labelled fields as ``(escaped label, cell HTML)``.
+
+    The same fields as :func:`display_fields`, with values made readable by
+    :func:`regionmap.readable.value_html`: epoch-millisecond times and ISO timestamps as
+    dates, long URLs as short links, the raw value in the cell's ``title``.
+
+    Examples
+    --------
+    >>> from regionmap.catalog import Catalog
+    >>> layer = Catalog().load("countries", resolution="110m")
+    >>> display_cells(layer, layer.features[0])[0]
+    ('ISO 3166-1 alpha-3', 'FJI')
+    """
+    props = feature.get("properties") or {}
+    if layer.meta is not None and layer.meta.popup:
+        pairs = [(f.label, f.field) for f in layer.meta.popup]
+    else:
+        pairs = [(k, k) for k in props if k not in _NOT_FIELDS][:MAX_AUTO_FIELDS]
+    return [
+        (
+            escape_text(label),
+            value_html(field, props[field], _format_value(layer, field, props[field])),
+        )
+        for label, field in pairs
+        if props.get(field) not in (None, "", [])
+    ]
+
+
 def citation_numbers(
     bibliography: Bibliography, layer: Layer, feature: dict[str, Any]
 ) -> list[int]:
@@ -265,8 +296,7 @@ def popup_body_html(layer: Layer, feature: dict[str, Any]) -> str:
     if props.get("note"):
         parts.append(f'<p class="rm-note">{escape_text(props["note"])}</p>')
     rows = "".join(
-        f"<tr><th>{escape_text(label)}</th><td>{escape_text(value)}</td></tr>"
-        for label, value in display_fields(layer, feature)
+        f"<tr><th>{label}</th><td>{cell}</td></tr>" for label, cell in display_cells(layer, feature)
     )
     if rows:
         parts.append(f'<table class="rm-fields">{rows}</table>')

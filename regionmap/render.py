@@ -1,18 +1,23 @@
 """Turn layers into an offline folium map: the map of the app and of the HTML export.
 
-Every layer becomes one ``folium.FeatureGroup`` (named after the layer, listed in the layer
-control) holding one ``folium.GeoJson``: polygons and lines fitted to the view
-(:func:`regionmap.clip.fit_to_view`), points drawn as ``folium.CircleMarker`` s. The GeoJSON
-handed to folium is a dict built here whose only properties are the popup and tooltip HTML,
-both made of escaped text (:mod:`regionmap.popups`), and the key of the popup's source list;
-raw layer strings never reach folium, Jinja or the page. A small, fixed ``onEachFeature``
-function binds them with Leaflet's ``bindPopup``/``bindTooltip``.
+Every layer becomes one ``folium.FeatureGroup`` (named after the layer) holding a
+``folium.GeoJson`` of its polygons and lines, fitted to the view
+(:func:`regionmap.clip.fit_to_view`), and its points as shaped SVG markers in the layer's colour
+(:mod:`regionmap.styles`), clustered with Leaflet.markercluster where they overlap. The map
+also gets a legend (:mod:`regionmap.legend`), country-name labels (:mod:`regionmap.labels`) and
+an inset locator map (leaflet-minimap), all drawn by ``regionmap/static/regionmap.js``.
+
+The GeoJSON handed to folium or to the script is a dict built here whose only properties are
+the popup and tooltip HTML, both made of escaped text (:mod:`regionmap.popups`), and the key
+of the popup's source list; raw layer strings never reach folium, Jinja or the page. A small,
+fixed ``onEachFeature`` function binds them with Leaflet's ``bindPopup``/``bindTooltip``.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import folium
@@ -25,6 +30,8 @@ from regionmap.catalog import Layer
 from regionmap.citations import Bibliography
 from regionmap.clip import cut_out, fit_to_view, view_window
 from regionmap.cluster import Cell, aggregate
+from regionmap.labels import country_labels, marker_labels
+from regionmap.legend import LegendEntry, legend_entries, legend_html
 from regionmap.offline import OfflineMap
 from regionmap.popups import (
     POPUP_CSS,
@@ -36,6 +43,8 @@ from regionmap.popups import (
     tooltip_html,
 )
 from regionmap.safe_html import escape_text
+from regionmap.schema import Style
+from regionmap.styles import layer_styles, marker_svg
 from regionmap.view import WORLD, is_basemap
 
 __all__ = ["SEA_COLOUR", "build_map", "map_html"]
@@ -45,11 +54,18 @@ Shown = list[tuple[Layer, list[dict[str, Any]]]]
 
 #: The plain sea colour behind the countries (the default, offline basemap).
 SEA_COLOUR = "#c9dcea"
+#: Deepest zoom (no tiles limit it; the 1:10m countries hold detail to about here).
+MAX_ZOOM = 14
+#: Views wider than this (degrees of longitude) get no inset: they show the world already.
+INSET_MAX_WIDTH = 150
 #: Above this many points the map draws on a canvas instead of SVG elements.
 CANVAS_POINTS = 2000
 _LINES = ("LineString", "MultiLineString")
 #: Fill opacity of basemap layers when an online tile basemap is underneath.
 _OVER_TILES_OPACITY = 0.1
+_POINTS = ("Point", "MultiPoint")
+#: Size of a point marker in CSS pixels (the layer's ``radius`` is its half-width).
+_MIN_MARKER, _MAX_MARKER = 10, 24
 
 # Static JavaScript (no layer data): bind each feature's pre-escaped popup and tooltip. The
 # popup's source list is shared by every feature citing the same sources (rmSources, written
@@ -65,6 +81,53 @@ _BIND = JsCode(
   if (p.tooltip) { layer.bindTooltip(p.tooltip, {sticky: true}); }
 }"""
 )
+
+
+def _script_json(value: Any) -> str:
+    """JSON for a ``<script>`` block that branca renders again as a Jinja template.
+
+    Every string inside was escaped by :func:`~regionmap.safe_html.escape_text` (or is
+    SVG built from checked colours), so braces only occur as JSON structure, where a
+    ``{`` is always followed by ``"`` or ``}``: no Jinja tag can open. The check below
+    keeps it that way if a caller ever passes raw text.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    for tag in ("{{", "{%", "{#"):
+        if tag in text:
+            raise ValueError(f"map data would open a template tag {tag!r}; escape its text")
+    return text
+
+
+class _PointLayer(MacroElement):
+    """One layer's points as shaped markers (clustered), added to the layer's feature group."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+rmap.points({{ this.map.get_name() }}, {{ this._parent.get_name() }}, {{ this.spec_json }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, map_element: folium.Map, spec: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "RegionmapPoints"
+        self.map = map_element  # its name is read at render time (map_html renumbers ids)
+        self.spec_json = _script_json(spec)
+
+
+class _Setup(MacroElement):
+    """Legend, labels, inset and keyboard behaviour, once every layer has been added."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+rmap.setup({{ this._parent.get_name() }}, {{ this.config_json }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "RegionmapSetup"
+        self.config_json = _script_json(config)
 
 
 class _SourceLists(MacroElement):
@@ -132,10 +195,10 @@ setTimeout(function () {
         self.needle_json = json.dumps(f"\u27e6{escape_text(ref)}\u27e7").replace("</", "<\\/")
 
 
-def _style(layer: Layer, over_tiles: bool) -> dict[str, Any]:
-    """Leaflet path options from the layer's ``style``."""
+def _style(layer: Layer, over_tiles: bool, style: Style | None = None) -> dict[str, Any]:
+    """Leaflet path options from the layer's ``style`` (or the one it is drawn with)."""
     assert layer.meta is not None
-    style = layer.meta.style
+    style = style or layer.meta.style
     opacity = style.fill_opacity
     if over_tiles and is_basemap(layer):
         opacity = min(opacity, _OVER_TILES_OPACITY)
@@ -148,9 +211,9 @@ def _style(layer: Layer, over_tiles: bool) -> dict[str, Any]:
     }
 
 
-def _styler(layer: Layer, over_tiles: bool) -> Any:
+def _styler(layer: Layer, over_tiles: bool, style: Style | None = None) -> Any:
     """A folium style function: the layer's style, without fill for lines."""
-    filled = _style(layer, over_tiles)
+    filled = _style(layer, over_tiles, style)
     line = {**filled, "fill": False}
 
     def style(feature: dict[str, Any]) -> dict[str, Any]:
@@ -193,13 +256,14 @@ def _geojson(
     lists: _SourceLists,
     *,
     over_tiles: bool,
+    style: Style | None = None,
 ) -> folium.GeoJson:
-    """One folium GeoJson for a layer's features (points as circle markers)."""
+    """One folium GeoJson for a layer's polygons and lines."""
     assert layer.meta is not None
     attribution = layer.meta.attribution or f"{layer.meta.title} ({layer.meta.license})"
     return folium.GeoJson(
         _payload(layer, features, bibliography, lists),
-        style_function=_styler(layer, over_tiles),
+        style_function=_styler(layer, over_tiles, style),
         marker=folium.CircleMarker(radius=layer.meta.style.radius),
         on_each_feature=_BIND,
         control=False,
@@ -207,7 +271,7 @@ def _geojson(
     )
 
 
-def _cells_geojson(layer: Layer, cells: list[Cell]) -> folium.GeoJson:
+def _cells_geojson(layer: Layer, cells: list[Cell], style: Style | None = None) -> folium.GeoJson:
     """Aggregated points of a dense layer: one marker per grid cell, sized by count."""
     assert layer.meta is not None
     title = escape_text(layer.meta.title)
@@ -233,7 +297,7 @@ def _cells_geojson(layer: Layer, cells: list[Cell]) -> folium.GeoJson:
                 "geometry": {"type": "Point", "coordinates": [cell.lon, cell.lat]},
             }
         )
-    base = _style(layer, over_tiles=False)
+    base = _style(layer, over_tiles=False, style=style)
     return folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         style_function=lambda f: {**base, "radius": f["properties"]["radius"]},
@@ -249,8 +313,84 @@ def _count_points(shown: Shown) -> int:
         1
         for _, features in shown
         for f in features
-        if (f.get("geometry") or {}).get("type") in ("Point", "MultiPoint")
+        if (f.get("geometry") or {}).get("type") in _POINTS
     )
+
+
+def _is_point(feature: dict[str, Any]) -> bool:
+    return (feature.get("geometry") or {}).get("type") in _POINTS
+
+
+def _reading_order(feature: dict[str, Any]) -> tuple[float, float]:
+    """North to south, then west to east: the order markers are reached with Tab."""
+    coords = feature["geometry"]["coordinates"]
+    first = coords[0] if feature["geometry"]["type"] == "MultiPoint" and coords else coords
+    try:
+        return -round(float(first[1]), 1), float(first[0])
+    except (TypeError, ValueError, IndexError):
+        return 0.0, 0.0
+
+
+def _point_spec(
+    layer: Layer,
+    points: list[dict[str, Any]],
+    style: Style,
+    bibliography: Bibliography,
+    lists: _SourceLists,
+    *,
+    cluster: bool,
+) -> dict[str, Any]:
+    """What ``rmap.points`` needs to draw a layer's points: data, icon, colour, clustering."""
+    ordered = sorted(points, key=_reading_order)
+    size = int(min(max(2 * style.radius + 2, _MIN_MARKER), _MAX_MARKER))
+    return {
+        "id": layer.id,
+        "shape": style.marker,
+        "icon": marker_svg(style, size),
+        "size": size,
+        "color": style.fill_color or style.color,
+        "cluster": cluster,
+        "data": _payload(layer, ordered, bibliography, lists),
+    }
+
+
+def _inset_world(shown: Shown, backdrops: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """A light outline of the land for the inset map (the coarsest basemap features given)."""
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    features: list[dict[str, Any]] = []
+    for layer, layer_features in shown:
+        if is_basemap(layer):
+            features = backdrops.get(layer.id) or list(layer_features)
+            break
+    out = []
+    for feature in features:
+        geometry = feature.get("geometry")
+        if not geometry:
+            continue
+        try:
+            geom = shapely.set_precision(shape(geometry).simplify(0.3), 0.1)
+        except (ValueError, TypeError, shapely.errors.GEOSException):
+            continue
+        if not geom.is_empty:
+            out.append({"type": "Feature", "properties": {}, "geometry": mapping(geom)})
+    return {"type": "FeatureCollection", "features": out}
+
+
+def _labels(shown: Shown, styles: Mapping[str, Style], bbox: BBox) -> dict[str, list[list[Any]]]:
+    """Country-name labels from the basemap, and marker labels of layers with ``style.label``."""
+    out: dict[str, list[list[Any]]] = {"countries": [], "markers": []}
+    for number, (layer, features) in enumerate(shown):
+        if layer.meta is None or not layer.ok:
+            continue
+        if is_basemap(layer):
+            out["countries"] += country_labels(features, bbox)
+            continue
+        field = styles[layer.id].label if layer.id in styles else layer.meta.style.label
+        if field:
+            out["markers"] += marker_labels(features, field, rank=10_000 * (number + 1))
+    return out
 
 
 def build_map(
@@ -261,6 +401,11 @@ def build_map(
     basemap: str | None = None,
     backdrops: dict[str, list[dict[str, Any]]] | None = None,
     selected: str | None = None,
+    styles: Mapping[str, Style] | None = None,
+    legend: Sequence[LegendEntry | tuple[str, Style, int]] | bool | None = None,
+    labels: bool = True,
+    cluster: bool = True,
+    inset: bool = True,
 ) -> OfflineMap:
     """Render layers into an offline folium map framed on ``bbox``.
 
@@ -283,6 +428,22 @@ def build_map(
         clipping window, so that panning away from a detailed view still shows land.
     selected : str, optional
         A feature reference ``layer:id``: that feature is highlighted with its popup open.
+    styles : mapping of layer id to Style, optional
+        The style each layer is drawn with; pass :func:`regionmap.styles.layer_styles` over
+        the whole catalog so colours stay put when layers are toggled. By default computed
+        from ``shown``: a layer's own ``style``, or a distinct automatic one.
+    legend : list of LegendEntry or (title, style, count), or bool, optional
+        The legend's entries (e.g. the view contents' legend entries). ``None`` or ``True``:
+        one entry per drawn non-basemap layer, counted from ``shown``. ``False`` or ``[]``:
+        no legend.
+    labels : bool, default True
+        Country names from the basemap (shown by zoom, never over a marker) and marker
+        labels of layers whose style names a ``label`` property.
+    cluster : bool, default True
+        Cluster overlapping markers (Leaflet.markercluster); a click opens a cluster.
+    inset : bool, default True
+        A small locator map in the corner showing where the view lies (not for views wider
+        than :data:`INSET_MAX_WIDTH` degrees, which show the world already).
 
     Returns
     -------
@@ -302,6 +463,8 @@ def build_map(
     []
     """
     backdrops = backdrops or {}
+    drawn = [(layer, f) for layer, f in shown if layer.meta is not None and layer.ok]
+    styles = dict(styles) if styles is not None else layer_styles(layer for layer, _ in drawn)
     west, south, east, north = bbox
     # Start near the final view: Leaflet's SVG renderer misses paths at the edge of a view
     # reached by fitBounds from a far-away start (seen in Chromium with the world start).
@@ -310,10 +473,12 @@ def build_map(
         tiles=None,
         zoom_start=max(1, int(math.log2(720 / max(east - west, 0.5)))),
         min_zoom=1,
+        maxZoom=MAX_ZOOM,  # markercluster needs one; folium only gives it to tile layers
         zoom_snap=0.25,
         control_scale=True,
         prefer_canvas=_count_points(shown) > CANVAS_POINTS,
         jquery=False,  # popups are bound with Leaflet's bindPopup, not folium.Popup
+        plugins=True,
     )
     # "html .leaflet-container" outranks Leaflet's own ".leaflet-container" background.
     css = (
@@ -326,25 +491,43 @@ def build_map(
     if basemap:
         tile_layer(basemap).add_to(m)
     window = view_window(bbox)
-    ordered = [s for s in shown if is_basemap(s[0])] + [s for s in shown if not is_basemap(s[0])]
+    ordered = [s for s in drawn if is_basemap(s[0])] + [s for s in drawn if not is_basemap(s[0])]
     for layer, features in ordered:
-        if layer.meta is None or not layer.ok:
-            continue
+        assert layer.meta is not None
+        style = styles.get(layer.id, layer.meta.style)
         group = folium.FeatureGroup(name=escape_text(layer.meta.title), show=True)
         backdrop = backdrops.get(layer.id)
         kept, cells = aggregate(features, view_window(bbox))  # bin first: fit only the rest
-        fitted = fit_to_view(kept, bbox)
+        points = [f for f in kept if _is_point(f)]
+        fitted = fit_to_view([f for f in kept if not _is_point(f)], bbox)
         parts = [fitted]
         if backdrop:
             parts.insert(0, cut_out(fit_to_view(backdrop, WORLD, margin=0), window))
         for part in parts:
             if part:  # an empty GeoJson has nothing to draw (and folium's styler needs one)
-                _geojson(layer, part, bibliography, lists, over_tiles=bool(basemap)).add_to(group)
+                _geojson(
+                    layer, part, bibliography, lists, over_tiles=bool(basemap), style=style
+                ).add_to(group)
         if cells:
-            _cells_geojson(layer, cells).add_to(group)
+            _cells_geojson(layer, cells, style).add_to(group)
+        if points:
+            spec = _point_spec(layer, points, style, bibliography, lists, cluster=cluster)
+            group.add_child(_PointLayer(m, spec))
         if selected and selected.startswith(f"{layer.id}:"):
             group.add_child(OpenSelected(selected))
         group.add_to(m)
+    if legend is None or legend is True:
+        entries: Sequence[Any] = legend_entries(
+            drawn, styles, skip=[layer.id for layer, _ in drawn if is_basemap(layer)]
+        )
+    else:
+        entries = legend or []
+    config: dict[str, Any] = {"legend": legend_html(entries) or None}
+    if labels:
+        config["labels"] = _labels(drawn, styles, bbox)
+    if inset and east - west <= INSET_MAX_WIDTH:  # a world view is its own locator
+        config["inset"] = _inset_world(drawn, backdrops)
+    m.add_child(_Setup(config))
     m.fit_bounds([[south, west], [north, east]])
     return m
 

@@ -198,6 +198,11 @@ class Style(_Model):
     weight: float = Field(default=1.5, ge=0, le=20)
     radius: float = Field(default=6, ge=1, le=30)
     marker: Literal["circle", "square", "triangle", "diamond"] = "circle"
+    label: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Property whose value is shown as a label beside each point",
+    )
 
 
 class TimeFields(_Model):

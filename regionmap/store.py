@@ -53,6 +53,9 @@ class NewLayer:
     source_publisher: str | None = None
     description: str = ""
     license_url: str | None = None
+    #: ``style`` settings for the metadata, e.g. ``{"color": "#cc79a7", "marker": "triangle"}``
+    #: (checked with the rest of the metadata); without one the map picks a distinct style.
+    style: dict | None = None
 
 
 @dataclass
@@ -90,6 +93,7 @@ def build_meta(new: NewLayer, result: ReadResult, today: dt.date | None = None) 
         ],
         "group": "My layers",
         "default_visible": True,
+        **({"style": dict(new.style)} if new.style else {}),
         "geometry_type": types[0] if len(types) == 1 else "Mixed",
         "feature_count": result.feature_count,
     }

@@ -28,8 +28,8 @@ LAYERS: dict[str, dict[str, Any]] = {
         ),
         "fields": ("host", "user", "agreement", "agreement_name", "since", "until", "status"),
         "style": {
-            "color": "#b2182b",
-            "fill_color": "#d6604d",
+            "color": "#d55e00",
+            "fill_color": "#d55e00",
             "fill_opacity": 0.9,
             "radius": 6,
             "weight": 1.5,
@@ -54,8 +54,8 @@ LAYERS: dict[str, dict[str, Any]] = {
         ),
         "fields": ("operator", "established", "until", "purpose"),
         "style": {
-            "color": "#2166ac",
-            "fill_color": "#4393c3",
+            "color": "#0072b2",
+            "fill_color": "#0072b2",
             "fill_opacity": 0.9,
             "radius": 6,
             "weight": 1.5,
@@ -79,8 +79,8 @@ LAYERS: dict[str, dict[str, Any]] = {
         ),
         "fields": ("date", "date_precision", "place", "summary"),
         "style": {
-            "color": "#1b7837",
-            "fill_color": "#5aae61",
+            "color": "#009e73",
+            "fill_color": "#009e73",
             "fill_opacity": 0.9,
             "radius": 6,
             "weight": 1.5,

@@ -42,9 +42,10 @@ def _tooltips(args: dict) -> set[str]:
     """The feature names in the map's tooltips (escaped text as it is in the page).
 
     The data layers travel as feature groups beside the base map (regionmap.appmap).
+    Polygons go through folium's tojson ("\\u003c"), points through regionmap's own JSON.
     """
     page = args["script"] + (args.get("feature_group") or "")
-    found = re.findall(r'"tooltip": "(.*?)\\u003cspan hidden', page)
+    found = re.findall(r'"tooltip": ?"(.*?)(?:\\u003c|<)span hidden', page)
     # The tooltips are JSON strings: read their \\u escapes (names such as "Alcântara").
     return {json.loads(f'"{text}"') for text in found}
 

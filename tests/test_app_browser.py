@@ -54,7 +54,7 @@ def _map_frame(page):
 _MARKERS = """() => {
   const out = [];
   map_div.eachLayer(l => {
-    if (l instanceof L.CircleMarker && l.getTooltip()) {
+    if ((l instanceof L.CircleMarker || l instanceof L.Marker) && l.getTooltip()) {
       const p = map_div.latLngToContainerPoint(l.getLatLng());
       out.push({x: p.x, y: p.y, tip: l.getTooltip().getContent()});
     }
@@ -77,9 +77,7 @@ def test_map_draws_countries_and_markers_and_popups_cite(app_url):
         kadena = [m for m in markers if "Kadena Air Base" in m["tip"]]
         assert kadena, markers[:5]
         # A real click on the marker opens its popup, with a numbered citation link.
-        frame.locator(".leaflet-container").click(
-            position={"x": kadena[0]["x"], "y": kadena[0]["y"]}
-        )
+        frame.locator("#map_div").click(position={"x": kadena[0]["x"], "y": kadena[0]["y"]})
         link = frame.wait_for_selector(".leaflet-popup-content a[href^='http']")
         popup = frame.locator(".leaflet-popup-content").inner_text()
         assert "Kadena Air Base" in popup and "[" in popup and "Kadena source" in popup

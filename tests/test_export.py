@@ -361,7 +361,7 @@ _MARKERS = """() => {
   const map = Object.values(window).find(v => v instanceof L.Map);
   const out = [];
   map.eachLayer(l => {
-    if (l instanceof L.CircleMarker && l.getTooltip()) {
+    if ((l instanceof L.CircleMarker || l instanceof L.Marker) && l.getTooltip()) {
       const p = map.latLngToContainerPoint(l.getLatLng());
       out.push({x: p.x, y: p.y, tip: l.getTooltip().getContent()});
     }
@@ -385,12 +385,13 @@ def test_html_opens_offline_in_chromium_with_popup_citations(catalog, tmp_path):
         page.wait_for_function(
             "() => document.querySelectorAll('path.leaflet-interactive').length > 5"
         )
+        # The map has settled (fitted, clusters drawn) once regionmap has placed its labels.
+        page.wait_for_selector("[data-rm-labels-placed]", state="attached")
+        page.wait_for_timeout(300)
         markers = page.evaluate(_MARKERS)
         inside = [m for m in markers if "Inside point" in m["tip"]]
         assert inside and not [m for m in markers if "Outside point" in m["tip"]]
-        page.locator(".leaflet-container").click(
-            position={"x": inside[0]["x"], "y": inside[0]["y"]}
-        )
+        page.locator(".folium-map").click(position={"x": inside[0]["x"], "y": inside[0]["y"]})
         link = page.wait_for_selector(".leaflet-popup-content a[href^='http']")
         assert INSIDE in page.locator(".leaflet-popup-content").inner_text()
         assert link.get_attribute("href") == "https://example.org/inside"

@@ -292,3 +292,20 @@ def test_st_folium_works_offline_in_chromium(tmp_path):
     off_host = [u for u in requests if not u.startswith((base, "data:", "blob:", "about:"))]
     assert off_host == []
     assert [e for e in errors if "leaflet" in e.lower() or "is not defined" in e] == []
+
+
+def test_plugins_are_vendored_with_their_licences_and_inlined():
+    from regionmap.offline import PLUGIN_VERSIONS, plugin_js_css
+
+    text = resources.files("regionmap").joinpath("assets", "VERSIONS.txt").read_text("utf-8")
+    for spec, licence in (
+        ("leaflet.markercluster@1.5.3", "markercluster/MIT-LICENCE.txt"),
+        ("leaflet-minimap@3.6.1", "minimap/LICENSE.txt"),
+    ):
+        assert f"{spec}  " in text and licence in text
+    assert PLUGIN_VERSIONS == {"leaflet.markercluster": "1.5.3", "leaflet-minimap": "3.6.1"}
+    js, css = plugin_js_css()
+    assert [n for n, _ in js] == ["leaflet_markercluster", "leaflet_minimap", "regionmap_map_js"]
+    assert all(uri.startswith("data:") for _, uri in js + css)
+    minimap_css = _decode(dict(css)["minimap_css"]).decode()
+    assert "url(images/" not in minimap_css and "data:image/svg+xml" in minimap_css

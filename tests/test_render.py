@@ -33,7 +33,7 @@ def _unjson(html: str) -> str:
     """Undo Jinja's ``tojson`` HTML-safe escapes, to look for text inside embedded JSON."""
     for code, char in (("\\u003c", "<"), ("\\u003e", ">"), ("\\u0026", "&"), ("\\u0027", "'")):
         html = html.replace(code, char)
-    html = html.replace('\\"', '"')
+    html = html.replace('\\"', '"').replace("<\\/", "</")
     return html
 
 
@@ -201,13 +201,23 @@ def test_tooltip_is_the_name_with_a_hidden_reference():
     assert feature_name({"properties": {"title": "T"}}) == "T"
 
 
-def test_map_draws_points_as_circle_markers(tmp_path):
+def test_map_draws_points_as_shaped_markers_without_plugins_from_a_cdn(tmp_path):
     layer = _basing_like(tmp_path)
-    html = _render([layer], bbox=JAPAN)
-    assert "new L.CircleMarker(latlng, opts)" in html
+    html = _unjson(_render([layer], bbox=JAPAN))
+    assert "rmap.points(" in html and "new L.CircleMarker(latlng, opts)" not in html
     assert "L.AwesomeMarkers" not in html and "fa-" not in html
-    assert html.count('"type": "Point"') == 2
+    assert html.count('"type":"Point"') == 2
+    assert '"cluster":true' in html and "<svg" in html and '"shape":"' in html
     assert "L.control.layers" not in html  # the sidebar is the one layer switch
+    assert remote_asset_urls(html) == []
+
+
+def test_map_options_switch_off_legend_labels_inset_and_clusters(tmp_path):
+    layer = _basing_like(tmp_path)
+    html = _unjson(_render([layer], bbox=JAPAN, legend=False, labels=False, inset=False,
+                           cluster=False))  # fmt: skip
+    assert '"legend":null' in html and '"labels"' not in html and '"inset"' not in html
+    assert '"cluster":false' in html
 
 
 # --- offline and online ----------------------------------------------------------------------
@@ -317,13 +327,18 @@ def test_payloads_are_inert_in_chromium(hostile, tmp_path):
             """() => {
               const m = window[Object.keys(window).find(k => k.startsWith('map_'))];
               const out = {popups: [], tooltips: []};
-              m.eachLayer(l => {
-                if (!(l instanceof L.CircleMarker)) return;
-                l.openPopup();
-                const p = l.getPopup().getElement().querySelector('.leaflet-popup-content');
+              // Every marker, also those inside a cluster (not on the map until opened).
+              const markers = [];
+              rmap.maps.forEach(s => Object.values(s.layers).forEach(g => g.eachLayer(
+                l => markers.push(l))));
+              markers.forEach(l => {
+                const popup = l.getPopup().setLatLng(l.getLatLng());
+                m.openPopup(popup);
+                const p = popup.getElement().querySelector('.leaflet-popup-content');
                 out.popups.push([p.textContent, p.querySelectorAll('img,svg,script').length]);
-                l.openTooltip();
-                const t = l.getTooltip().getElement();
+                const tip = l.getTooltip().setLatLng(l.getLatLng());
+                m.openTooltip(tip);
+                const t = tip.getElement();
                 out.tooltips.push([t.textContent, t.querySelectorAll('img,svg,script').length]);
               });
               out.control = document.querySelectorAll('.leaflet-control-layers').length;
@@ -340,3 +355,43 @@ def test_payloads_are_inert_in_chromium(hostile, tmp_path):
         assert any(p.startswith(name + layer.meta.title) for p, _ in texts["popups"]), name
     assert texts["control"] == 0  # no Leaflet layer control: the sidebar is the one switch
     assert not marker.exists()
+
+
+# --- readable values -------------------------------------------------------------------------
+
+
+def test_popup_shows_times_and_long_urls_readably_with_the_raw_value(tmp_path):
+    url = "https://earthquake.usgs.gov/earthquakes/eventpage/ci37868143"
+    features = [
+        point("q", "Quake", -118.6, 34.5, time=1517966773840, url=url,
+              stamp="2018-02-07T01:26:13.840Z", ids=1517966773840, link="javascript:alert(1)")
+    ]  # fmt: skip
+    write_layer(tmp_path / "cat", "quakes", features, sources=[source("s", "S")])
+    layer = Catalog(tmp_path / "cat", root=tmp_path / "none").load("quakes")
+    popup = popup_html(layer, layer.features[0], number_sources([(layer, layer.features)]))
+    assert 'title="1517966773840">2018-02-07 01:26 UTC</time>' in popup
+    assert 'title="2018-02-07T01:26:13.840Z">2018-02-07 01:26 UTC</span>' in popup
+    assert f'title="{url}"' in popup and ">earthquake.usgs.gov/…</a>" in popup
+    assert "<td>1517966773840</td>" in popup  # "ids" is not a time field
+    assert "<td>javascript:alert(1)</td>" in popup  # not a link
+
+
+def test_marker_labels_from_style_label_are_escaped(tmp_path):
+    features = [point("a", "<b>Alpha</b>", 130.0, 33.0, short="{{7*7}}<i>"),
+                point("b", "Beta", 131.0, 34.0)]  # fmt: skip
+    write_layer(tmp_path / "cat", "named", features, sources=[source("s", "S")],
+                style={"color": "#cc79a7", "label": "short"})  # fmt: skip
+    layer = Catalog(tmp_path / "cat", root=tmp_path / "none").load("named")
+    html = _unjson(_render([layer], bbox=JAPAN))
+    assert '"markers":[[33.0,130.0,"&#123;&#123;7*7&#125;&#125;&lt;i&gt;",5,10000]]' in html
+    assert "{{7*7}}" not in html
+
+
+def test_country_labels_sit_inside_the_view(countries):
+    from regionmap.labels import country_labels
+
+    labels = country_labels(countries["50m"].features, JAPAN)
+    names = {label[2] for label in labels}
+    assert {"Japan", "South Korea", "China", "Russia"} <= names
+    for lat, lon, *_ in labels:
+        assert JAPAN[0] <= lon <= JAPAN[2] and JAPAN[1] <= lat <= JAPAN[3]

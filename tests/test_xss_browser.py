@@ -29,16 +29,32 @@ OPEN_EVERYTHING = """() => {
   const key = Object.keys(window).find(k => k.startsWith('map_'));
   const m = window[key];
   const out = {popups: [], injected: 0};
-  m.eachLayer(l => {
-    if (!(l instanceof L.CircleMarker)) return;
-    l.openPopup();
-    const p = l.getPopup().getElement();
+  const layers = [];
+  m.eachLayer(l => { if (l instanceof L.CircleMarker) layers.push(l); });
+  // Point markers, also those inside a cluster (not on the map until it opens).
+  (window.rmap ? rmap.maps : []).forEach(s => Object.values(s.layers).forEach(
+    g => g.eachLayer(l => layers.push(l))));
+  layers.forEach(l => {
+    const popup = l.getPopup().setLatLng(l.getLatLng());
+    m.openPopup(popup);
+    const p = popup.getElement();
     out.popups.push(p.textContent);
     out.injected += p.querySelectorAll('img,svg,script,iframe').length;
-    l.openTooltip();
-    out.injected += l.getTooltip().getElement().querySelectorAll('img,svg,script').length;
+    const tip = l.getTooltip().setLatLng(l.getLatLng());
+    m.openTooltip(tip);
+    out.injected += tip.getElement().querySelectorAll('img,svg,script').length;
   });
   out.control = document.querySelectorAll('.leaflet-control-layers').length;
+  // The legend: one swatch (our own SVG) per entry, and nothing else.
+  const legend = document.querySelector('.rm-legend');
+  out.legend = legend ? legend.textContent : '';
+  if (legend) {
+    out.injected += legend.querySelectorAll('img,script,iframe').length;
+    out.injected += legend.querySelectorAll('svg').length -
+      legend.querySelectorAll('.rm-legend-entry').length;
+  }
+  // Labels hold text only.
+  out.injected += document.querySelectorAll('.rm-label img,.rm-label svg,.rm-label script').length;
   out.pwned = window.__pwned || null;
   return out;
 }"""
@@ -78,6 +94,7 @@ def test_exported_html_runs_no_layer_text(hostile_catalog, tmp_path):
     for payload in PAYLOADS.values():
         assert any(payload in text for text in seen["popups"]), payload
     assert seen["control"] == 0  # no Leaflet layer control (issue 10: one layer switch)
+    assert PAYLOADS["script"] in seen["legend"]
     assert PAYLOADS["script"] in body  # the export's sources panel shows the text literally
     assert not marker.exists()
 
