@@ -164,7 +164,8 @@ def apply_mapping(
     if mapping.color or mapping.marker:
         style = dict(meta.get("style") or {})
         if mapping.color:
-            style |= {"color": mapping.color, "fill_color": mapping.color}
+            colour = mapping.color.lower()
+            style |= {"color": colour, "fill_color": colour}
         if mapping.marker:
             style["marker"] = mapping.marker
         meta["style"] = style

@@ -124,7 +124,7 @@ def test_add_with_color_and_marker_writes_the_style(tmp_path):
     result = runner.invoke(cli, [*base, "--id", "shaped", "--marker", "square"])
     assert result.exit_code == 0, result.output
     bad = runner.invoke(cli, [*base, "--id", "bad", "--color", "red"])
-    assert bad.exit_code != 0 and "give it as #rrggbb" in bad.output
+    assert bad.exit_code != 0 and "is not #rrggbb" in bad.output
     catalog = Catalog(tmp_path / "cat")
     styles = layer_styles(catalog.load(i) for i in ("red-pts", "shaped", "basing"))
     assert (styles["red-pts"].color, styles["red-pts"].marker) == ("#cc79a7", "triangle")
