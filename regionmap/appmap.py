@@ -43,6 +43,14 @@ def base_map(
     )
 
 
+class _MountedMap:
+    """Stands for the map ``st_folium`` mounts: its JavaScript variable is ``map_div``."""
+
+    def get_name(self) -> str:
+        """The map's variable in streamlit-folium's frontend."""
+        return "map_div"
+
+
 def data_groups(contents: ViewContents) -> list[folium.FeatureGroup]:
     """The data layers of the contents as feature groups, with the selected feature open.
 
@@ -59,6 +67,12 @@ def data_groups(contents: ViewContents) -> list[folium.FeatureGroup]:
     )
     children = list(m._children.values())
     groups = [c for c in children if isinstance(c, folium.FeatureGroup)]
+    for group in groups:
+        for element in group._children.values():
+            if hasattr(element, "map") and getattr(element, "_name", "") == "RegionmapPoints":
+                # streamlit-folium names the mounted map "map_div" in the groups it swaps in;
+                # the point layers must be added to that map, not to this throwaway one.
+                element.map = _MountedMap()
     lists = [c for c in children if getattr(c, "_name", "") == "RegionmapSources"]
     if groups and lists:
         groups[0].add_child(lists[0], name="rm_sources", index=0)
