@@ -75,7 +75,8 @@ _BIND = JsCode(
   var p = feature.properties || {};
   if (p.popup) {
     layer.bindPopup(function () {
-      return '<div class="rm-popup">' + p.popup + (rmSources[p.sources] || "") + "</div>";
+      var listed = (window.rmSources || {})[p.sources] || "";
+      return '<div class="rm-popup">' + p.popup + listed + "</div>";
     }, {maxWidth: 360});
   }
   if (p.tooltip) { layer.bindTooltip(p.tooltip, {sticky: true}); }
@@ -135,7 +136,7 @@ class _SourceLists(MacroElement):
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-var rmSources = {{ this.lists_json }};
+window.rmSources = {{ this.lists_json }};
 {% endmacro %}"""
     )
 
@@ -172,17 +173,21 @@ class OpenSelected(MacroElement):
         """{% macro script(this, kwargs) %}
 setTimeout(function () {
   var needle = {{ this.needle_json }};
-  {{ this._parent.get_name() }}.eachLayer(function (g) {
-    if (!g.eachLayer) { return; }
-    g.eachLayer(function (l) {
+  var open = function (l, cluster) {
+    if (l.setStyle) { l.setStyle({color: "#000000", weight: 4}); }
+    if (l.bringToFront) { l.bringToFront(); }
+    if (cluster && cluster.zoomToShowLayer) {
+      cluster.zoomToShowLayer(l, function () { l.openPopup(); });
+    } else { l.openPopup(); }
+  };
+  var walk = function (group, cluster) {
+    group.eachLayer(function (l) {
+      if (l.eachLayer && !l.feature) { walk(l, l.zoomToShowLayer ? l : cluster); return; }
       var p = (l.feature || {}).properties || {};
-      if (p.tooltip && p.tooltip.indexOf(needle) >= 0) {
-        if (l.setStyle) { l.setStyle({color: "#000000", weight: 4}); }
-        if (l.bringToFront) { l.bringToFront(); }
-        l.openPopup();
-      }
+      if (p.tooltip && p.tooltip.indexOf(needle) >= 0) { open(l, cluster); }
     });
-  });
+  };
+  walk({{ this._parent.get_name() }}, null);
 }, 0);
 {% endmacro %}"""
     )

@@ -78,7 +78,7 @@ def test_map_draws_countries_and_markers_and_popups_cite(app_url):
         assert kadena, markers[:5]
         # A real click on the marker opens its popup, with a numbered citation link. (Other
         # layers' Okinawa clusters sit at the same place, so click the marker's own element.)
-        frame.locator("[data-rm-layer='sites']").first.click()
+        frame.locator("[data-rm-layer='sites']").first.dispatch_event("click")
         link = frame.wait_for_selector(".leaflet-popup-content a[href^='http']")
         popup = frame.locator(".leaflet-popup-content").inner_text()
         assert "Kadena Air Base" in popup and "[" in popup and "Kadena source" in popup
