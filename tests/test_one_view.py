@@ -31,7 +31,11 @@ from regionmap.view import View, ViewContents, view_contents
 
 CATALOG = Catalog()
 LAYERS = ("basing", "test-ranges", "events", "countries")
-_FEATURE = re.compile(r'"sources": "([0-9,]*)", "tooltip": "(?:[^"\\]|\\.)*?\\u27e6(.*?)\\u27e7')
+#: A drawn feature's popup citation numbers and its hidden ``⟦layer:id⟧`` reference, in
+#: folium's GeoJSON (spaced, ``\\u`` escapes) or the point layers' compact JSON.
+_FEATURE = re.compile(
+    r'"sources": ?"([0-9,]*)", ?"tooltip": ?"(?:[^"\\]|\\.)*?(?:\\u27e6|⟦)(.*?)(?:\\u27e7|⟧)'
+)
 AGREEMENTS = ["us-phl-edca-2014", "us-jpn-sofa-1960", "nope"]
 #: Frames with data in them (region presets), which views may pan by a few degrees.
 PRESETS = [(122, 24, 146.5, 46), (124, 33, 131, 43.5), (105, 0, 128, 23), (-25, 34, 45, 72)]

@@ -268,8 +268,9 @@ def test_app_draws_a_postgis_layer(pg_url, monkeypatch, tmp_path):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.run()
     assert not at.exception, at.exception
-    toggles = {t.label: t.value for t in at.toggle} | {c.label: c.value for c in at.checkbox}
-    assert "Test layer" in toggles or "US states" in toggles
+    # Labels lead with the layer's legend swatch (an inline SVG image), then its title.
+    labels = [t.label for t in at.toggle] + [c.label for c in at.checkbox]
+    assert any(label.endswith(("Test layer", "US states")) for label in labels), labels
     args = json.loads(at.get("component_instance")[0].proto.json_args)
     page = args["script"] + (args.get("feature_group") or "")  # data layers: feature groups
     assert "沖縄" in page or "\\u6c96\\u7e04" in page

@@ -73,6 +73,8 @@
           showCoverageOnHover: false,
           spiderfyOnMaxZoom: true,
           zoomToBoundsOnClick: true,
+          // No animated re-clustering: markers are where they end up when labels are placed.
+          animate: false,
           iconCreateFunction: clusterIcon(spec)
         })
       : L.featureGroup();
