@@ -262,6 +262,7 @@ def view_area(
     backdrops: dict,
     stamps: dict,
     default: ViewState,
+    styles: dict,
 ) -> None:
     """The map, the selected feature, the table, the sources and the export panel.
 
@@ -294,7 +295,7 @@ def view_area(
         height=560,
         use_container_width=True,
         returned_objects=list(MAP_RETURNED),
-        feature_group_to_add=data_groups(contents) if contents is not None else None,
+        feature_group_to_add=data_groups(contents, styles),
     )
     reported = map_frame(out, anchor)
     if reported != frame:  # the map moved: list and export what it shows now
@@ -647,7 +648,8 @@ def main() -> None:
     anchor = anchor_box(catalog, state, presets)
     basemaps, backdrops = basemap_layers(catalog, ok_layers, stamps, state, anchor)
     defaults = replace(default, layers=_defaults(ok_layers))
-    view_area(catalog, state, anchor, basemaps, backdrops, stamps, defaults)
+    styles = layer_styles(ok_layers)  # as in the sidebar: toggles never recolour a layer
+    view_area(catalog, state, anchor, basemaps, backdrops, stamps, defaults, styles)
     with st.expander("Add a layer"):
         add_layer_tab(catalog, anchor)
 

@@ -10,13 +10,16 @@ panel and the exports list.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import folium
 
 from regionmap.citations import number_sources
+from regionmap.legend import legend_entries, legend_html
 from regionmap.offline import OfflineMap
-from regionmap.render import build_map
+from regionmap.render import MapLegend, build_map
+from regionmap.styles import Style, layer_styles
 from regionmap.view import BBox, Shown, ViewContents
 
 __all__ = ["base_map", "data_groups"]
@@ -51,19 +54,30 @@ class _MountedMap:
         return "map_div"
 
 
-def data_groups(contents: ViewContents) -> list[folium.FeatureGroup]:
+def data_groups(
+    contents: ViewContents | None, styles: Mapping[str, Style] | None = None
+) -> list[folium.FeatureGroup]:
     """The data layers of the contents as feature groups, with the selected feature open.
 
-    The popups' shared source lists travel in the first group, so the groups stand on their
-    own when streamlit-folium adds them to the base map.
+    The popups' shared source lists and the legend (one entry per data layer in view, with
+    its count) travel in the first group, so the groups stand on their own when
+    streamlit-folium adds them to the base map. ``styles`` are the colours and shapes of the
+    whole catalog (:func:`regionmap.styles.layer_styles`), so a layer keeps its colour when
+    another is toggled. With nothing to draw, one empty group clears the legend.
     """
-    if not contents.data_layers:
-        return []
+    if contents is None or not contents.data_layers:
+        empty = folium.FeatureGroup(name="regionmap-empty")
+        empty.add_child(MapLegend(_MountedMap(), None), name="rm_legend")
+        return [empty]
     m = build_map(
         contents.data_layers,
         bbox=contents.view.frame,
         bibliography=contents.bibliography,
         selected=contents.view.selected,
+        styles=styles,
+        legend=False,
+        labels=False,
+        inset=False,
     )
     children = list(m._children.values())
     groups = [c for c in children if isinstance(c, folium.FeatureGroup)]
@@ -76,4 +90,9 @@ def data_groups(contents: ViewContents) -> list[folium.FeatureGroup]:
     lists = [c for c in children if getattr(c, "_name", "") == "RegionmapSources"]
     if groups and lists:
         groups[0].add_child(lists[0], name="rm_sources", index=0)
+    if groups:
+        drawn = [(layer, features) for layer, features in contents.data_layers if features]
+        used = styles if styles is not None else layer_styles(la for la, _ in drawn)
+        legend = legend_html(legend_entries(drawn, used)) or None
+        groups[0].add_child(MapLegend(_MountedMap(), legend), name="rm_legend")
     return groups

@@ -131,6 +131,22 @@ rmap.setup({{ this._parent.get_name() }}, {{ this.config_json }});
         self.config_json = _script_json(config)
 
 
+class MapLegend(MacroElement):
+    """Replace the legend of a mounted map (the app's data groups carry their legend)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+rmap.legend({{ this.map.get_name() }}, {{ this.html_json }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, map_element: Any, html: str | None) -> None:
+        super().__init__()
+        self._name = "RegionmapLegend"
+        self.map = map_element  # anything with get_name(): read at render time
+        self.html_json = _script_json(html)
+
+
 class _SourceLists(MacroElement):
     """The popups' source lists (escaped HTML by key), written once per map."""
 

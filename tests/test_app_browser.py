@@ -166,3 +166,28 @@ def test_panning_reruns_only_the_map_fragment_and_exports_the_view(app_url):
         assert panned.removeprefix("Frame ") in svg
         assert download.value.suggested_filename.startswith("regionmap-view-")
         assert frame.evaluate("() => window.rmProbe") == "same map"
+
+
+_LEGEND = """() => [...document.querySelectorAll('.rm-legend-entry')].map(e =>
+  e.textContent.replace(/\\s+/g, ' ').trim() + ' #' + e.dataset.count)"""
+
+
+def test_legend_on_the_app_map_follows_toggles(app_url):
+    with chromium_page(viewport=(1300, 900), timeout_ms=60_000) as page:
+        page.goto(f"{app_url}/?region=japan")
+        frame = _map_frame(page)
+        frame.wait_for_function("() => document.querySelectorAll('.rm-legend-entry').length")
+        entries = frame.evaluate(_LEGEND)
+        assert any(e.startswith("Test sites") and e.endswith(" #1") for e in entries), entries
+        assert any(e.startswith("Declared basing") for e in entries), entries
+        frame.evaluate("() => { window.rmProbe = 'same map'; }")
+        sidebar = page.locator("[data-testid='stSidebar']")
+        sidebar.get_by_text("Test sites").click()  # untick the user layer
+        frame.wait_for_function(
+            "() => ![...document.querySelectorAll('.rm-legend-entry')]"
+            ".some(e => e.textContent.includes('Test sites'))"
+        )
+        after = frame.evaluate(_LEGEND)
+        assert any(e.startswith("Declared basing") for e in after), after
+        assert len(frame.locator(".rm-legend").all()) == 1  # swapped, never stacked
+        assert frame.evaluate("() => window.rmProbe") == "same map"

@@ -262,6 +262,26 @@
     return group;
   };
 
+  // Swap the legend of a mounted map (the app sends one with every change of view); a
+  // collapsed legend stays collapsed. Labels are placed again around the new markers.
+  rmap.legend = function (map, html) {
+    var state = stateOf(map);
+    var open = null;
+    if (state.legend) {
+      var details = state.legend.getContainer().querySelector("details");
+      if (details) { open = details.open; }
+      map.removeControl(state.legend);
+      state.legend = null;
+    }
+    if (html) {
+      state.legend = legend(map, html);
+      var box = state.legend.getContainer().querySelector("details");
+      if (box && open !== null) { box.open = open; }
+    }
+    if (state.labels) { state.labels.place(); }
+    return state.legend;
+  };
+
   // Legend, labels, inset and keyboard, after every layer of the map has been added.
   rmap.setup = function (map, config) {
     var state = stateOf(map);
