@@ -10,13 +10,16 @@ panel and the exports list.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import folium
 
 from regionmap.citations import number_sources
+from regionmap.credits import default_export_date
 from regionmap.offline import OfflineMap
-from regionmap.render import build_map
+from regionmap.render import ScreenshotFooter, build_map
+from regionmap.screenshot import screenshot_footer
 from regionmap.view import BBox, Shown, ViewContents
 
 __all__ = ["base_map", "data_groups"]
@@ -51,14 +54,22 @@ class _MountedMap:
         return "map_div"
 
 
-def data_groups(contents: ViewContents) -> list[folium.FeatureGroup]:
+def data_groups(
+    contents: ViewContents, export_date: dt.date | None = None
+) -> list[folium.FeatureGroup]:
     """The data layers of the contents as feature groups, with the selected feature open.
 
-    The popups' shared source lists travel in the first group, so the groups stand on their
-    own when streamlit-folium adds them to the base map.
+    The popups' shared source lists and the Screenshot control's footer (credits and
+    sources of this view, dated ``export_date``, default today) travel in the first group,
+    so the groups stand on their own when streamlit-folium adds them to the base map, and
+    a screenshot always carries the footer of the view shown. A view without data layers
+    gets one empty group holding the footer.
     """
+    footer = ScreenshotFooter(screenshot_footer(contents, export_date or default_export_date()))
     if not contents.data_layers:
-        return []
+        group = folium.FeatureGroup(name="Credits", show=True)
+        group.add_child(footer, name="rm_screenshot")
+        return [group]
     m = build_map(
         contents.data_layers,
         bbox=contents.view.frame,
@@ -76,4 +87,6 @@ def data_groups(contents: ViewContents) -> list[folium.FeatureGroup]:
     lists = [c for c in children if getattr(c, "_name", "") == "RegionmapSources"]
     if groups and lists:
         groups[0].add_child(lists[0], name="rm_sources", index=0)
+    if groups:
+        groups[0].add_child(footer, name="rm_screenshot")
     return groups

@@ -285,6 +285,7 @@ def export_contents(
             subtitle=subtitle(contents, export_date),
             credits=contents.credits,
             alt_text=alt_text,
+            export_date=export_date,
         )
         with atomic_output(path) as tmp:
             tmp.write_text(html, encoding="utf-8")

@@ -1,8 +1,8 @@
 """Vendor the browser assets regionmap ships so folium maps work offline.
 
 Runs ``npm pack leaflet@1.9.4 jquery@3.7.1 leaflet.markercluster@1.5.3 leaflet-minimap@3.6.1
-html-to-image@1.11.13`` in a temporary directory, takes the few files the maps need out of the tarballs (without
-extracting anything else to disk) and writes them under ``regionmap/assets/``::
+html-to-image@1.11.13`` in a temporary directory, takes the few files the maps need out of the
+tarballs (without extracting anything else to disk) and writes them under ``regionmap/assets/``::
 
     regionmap/assets/leaflet/leaflet.js
     regionmap/assets/leaflet/leaflet.css
