@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from browser import chromium_page, chromium_skip_reason, streamlit_server
+from catalogs import PAYLOADS, payload_layer
 from click.testing import CliRunner
 from PIL import Image
 from pypdf import PdfReader
@@ -236,3 +237,25 @@ def test_cli_screenshot_over_the_pixel_budget_is_refused(tmp_path):
     assert result.exit_code == 2, result.output
     assert "megapixels" in result.output and "--scale" in result.output
     assert not out.exists()
+
+
+@pytest.mark.browser
+def test_hostile_layer_text_reaches_the_footer_as_text(tmp_path):
+    folder, marker = tmp_path / "catalog", tmp_path / "pwned-marker"
+    payload_layer(folder, marker)
+    out = tmp_path / "hostile.html"
+    catalog = Catalog(folder, root=ROOT)
+    export_view(catalog, bbox="122,24,146.5,46", layers=["hostile"], fmt="html", out=out)
+    with chromium_page(viewport=(900, 600), timeout_ms=60_000) as page:
+        dialogs: list[str] = []
+        errors: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(out.as_uri())
+        page.wait_for_selector(".leaflet-container[data-rm-labels-placed]")
+        data, _, size = _click_shot(page, page.main_frame)
+    assert not dialogs and not errors, (dialogs, errors)
+    text = _check_shot(data, size)
+    for payload in ("script", "jinja-expr", "backtick", "close-script"):
+        assert PAYLOADS[payload] in text, payload
+    assert not marker.exists()
