@@ -353,6 +353,10 @@ def export_panel(
             f"Frame {md(format_bbox(frame.bbox))} · layers: {md(', '.join(state.layers))}"
             f" · filters: {md(state.filters.describe())}"
         )
+        st.caption(
+            "For the map exactly as shown (popup, legend, inset), use the map's Screenshot "
+            "button: a PNG with the credits and sources in its footer."
+        )
         left, right = st.columns([4, 1])
         title = left.text_input(
             "Title (empty: the frame and the layers shown)", key="export_title", max_chars=200
