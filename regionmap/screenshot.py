@@ -93,6 +93,6 @@ def screenshot_name(contents: ViewContents, export_date: dt.date) -> str:
     >>> screenshot_name(c, dt.date(2026, 12, 2))
     'regionmap-122_24_146.5_46-2026-12-02.png'
     """
-    view = contents.view.region or format_bbox(contents.view.frame).replace(",", "_")
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", view).strip("-") or "view"
+    frame = "_".join(f"{round(value, 3):g}" for value in contents.view.frame)
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", contents.view.region or frame).strip("-") or "view"
     return f"regionmap-{slug}-{export_date.isoformat()}.png"
