@@ -319,11 +319,13 @@
     return lines;
   }
 
-  function footerOf() {
+  function footerOf(map) {
     var f = window.rmShot || {};
+    // Without a view's footer (a map drawn with no data yet), the map's own attribution.
+    var attribution = map.getContainer().querySelector(".leaflet-control-attribution");
     return {
       title: textOf(f.title || ""),
-      credits: textOf(f.credits || ""),
+      credits: textOf(f.credits || "") || (attribution ? attribution.textContent : ""),
       sources: textOf(f.sources || ""),
       name: textOf(f.name || "") || "regionmap-map.png"
     };
@@ -340,7 +342,7 @@
     ratio = ratio || 2;
     var box = map.getContainer();
     var size = map.getSize();
-    var footer = footerOf();
+    var footer = footerOf(map);
     return window.htmlToImage.toCanvas(box, {
       pixelRatio: ratio, skipFonts: true, filter: keep, width: size.x, height: size.y,
       backgroundColor: window.getComputedStyle(box).backgroundColor
