@@ -32,7 +32,7 @@ from regionmap.filters import APPLIES, Filters
 from regionmap.formats import UPLOAD_SUFFIXES
 from regionmap.frame import MAP_RETURNED, MapFrame, format_bbox, map_frame
 from regionmap.layercache import load_layer
-from regionmap.output import DEFAULT_DPI, DPI_RANGE, FORMATS
+from regionmap.output import DEFAULT_DPI, DPI_RANGE, PANEL_FORMATS
 from regionmap.popups import citation_numbers, display_fields, feature_name, parse_ref
 from regionmap.problems import CatalogError, InvalidLayerError
 from regionmap.regions import REGIONS_FILE, Region, load_regions
@@ -354,6 +354,10 @@ def export_panel(
             f"Frame {md(format_bbox(frame.bbox))} · layers: {md(', '.join(state.layers))}"
             f" · filters: {md(state.filters.describe())}"
         )
+        st.caption(
+            "For the map exactly as shown (popup, legend, inset), use the map's Screenshot "
+            "button: a PNG with the credits and sources in its footer."
+        )
         left, right = st.columns([4, 1])
         title = left.text_input(
             "Title (empty: the frame and the layers shown)", key="export_title", max_chars=200
@@ -377,7 +381,7 @@ def export_panel(
             "_exports", {}
         )
         errors = []
-        for fmt, column in zip(FORMATS, st.columns(len(FORMATS)), strict=True):
+        for fmt, column in zip(PANEL_FORMATS, st.columns(len(PANEL_FORMATS)), strict=True):
             wanted = export_key(fmt, date, options, versions)
             if fmt in prepared and prepared[fmt][0] != wanted:
                 del prepared[fmt]  # made for another view: prepare it again

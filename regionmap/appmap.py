@@ -10,15 +10,18 @@ panel and the exports list.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 import folium
 
 from regionmap.citations import number_sources
+from regionmap.credits import default_export_date
 from regionmap.legend import legend_entries, legend_html
 from regionmap.offline import OfflineMap
-from regionmap.render import MapLegend, build_map
+from regionmap.render import MapLegend, ScreenshotFooter, build_map
+from regionmap.screenshot import screenshot_footer
 from regionmap.styles import Style, layer_styles
 from regionmap.view import BBox, Shown, ViewContents
 
@@ -55,20 +58,31 @@ class _MountedMap:
 
 
 def data_groups(
-    contents: ViewContents | None, styles: Mapping[str, Style] | None = None
+    contents: ViewContents | None,
+    styles: Mapping[str, Style] | None = None,
+    export_date: dt.date | None = None,
 ) -> list[folium.FeatureGroup]:
     """The data layers of the contents as feature groups, with the selected feature open.
 
-    The popups' shared source lists and the legend (one entry per data layer in view, with
-    its count) travel in the first group, so the groups stand on their own when
-    streamlit-folium adds them to the base map. ``styles`` are the colours and shapes of the
-    whole catalog (:func:`regionmap.styles.layer_styles`), so a layer keeps its colour when
-    another is toggled. With nothing to draw, one empty group clears the legend.
+    The popups' shared source lists, the legend (one entry per data layer in view, with its
+    count) and the Screenshot control's footer (credits and sources of this view, dated
+    ``export_date``, default today) travel in the first group, so the groups stand on their
+    own when streamlit-folium adds them to the base map, and a screenshot always carries the
+    footer of the view shown. ``styles`` are the colours and shapes of the whole catalog
+    (:func:`regionmap.styles.layer_styles`), so a layer keeps its colour when another is
+    toggled. A view without data layers gets one empty group that clears the legend (and
+    holds the footer).
     """
     if contents is None or not contents.data_layers:
-        empty = folium.FeatureGroup(name="regionmap-empty")
-        empty.add_child(MapLegend(_MountedMap(), None), name="rm_legend")
-        return [empty]
+        group = folium.FeatureGroup(name="Credits", show=True)
+        group.add_child(MapLegend(_MountedMap(), None), name="rm_legend")
+        if contents is not None:
+            footer = screenshot_footer(contents, export_date or default_export_date())
+            group.add_child(ScreenshotFooter(footer), name="rm_screenshot")
+        return [group]
+    footer_element = ScreenshotFooter(
+        screenshot_footer(contents, export_date or default_export_date())
+    )
     m = build_map(
         contents.data_layers,
         bbox=contents.view.frame,
@@ -95,4 +109,5 @@ def data_groups(
         used = styles if styles is not None else layer_styles(la for la, _ in drawn)
         legend = legend_html(legend_entries(drawn, used)) or None
         groups[0].add_child(MapLegend(_MountedMap(), legend), name="rm_legend")
+        groups[0].add_child(footer_element, name="rm_screenshot")
     return groups

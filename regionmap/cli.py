@@ -34,6 +34,7 @@ from regionmap.filters import Filters
 from regionmap.formats import ReadOptions
 from regionmap.geojson import MAX_DEPTH_OPTION, Limits
 from regionmap.mapping import MARKERS, LayerMapping
+from regionmap.output import DEFAULT_SCALE, DEFAULT_SCREEN, SCALE_RANGE, SCREEN_PX_RANGE
 from regionmap.paper import ORIENTATIONS, PAPERS
 from regionmap.problems import CatalogError, InvalidLayerError, Problem
 from regionmap.regions import load_regions
@@ -556,6 +557,29 @@ def _export_format(fmt: str | None, out: Path) -> str:
     "--inset/--no-inset", default=True, show_default=True, help="Draw an inset locator map."
 )
 @click.option(
+    "--width",
+    "screen_width",
+    type=click.IntRange(*SCREEN_PX_RANGE),
+    default=DEFAULT_SCREEN[0],
+    show_default=True,
+    help="Screenshot: the browser window's width in pixels.",
+)
+@click.option(
+    "--height",
+    "screen_height",
+    type=click.IntRange(*SCREEN_PX_RANGE),
+    default=DEFAULT_SCREEN[1],
+    show_default=True,
+    help="Screenshot: the browser window's height in pixels (the footer band adds to it).",
+)
+@click.option(
+    "--scale",
+    type=click.FloatRange(*SCALE_RANGE),
+    default=DEFAULT_SCALE,
+    show_default=True,
+    help="Screenshot: device pixel ratio (2 for print).",
+)
+@click.option(
     "--date",
     "export_date",
     type=click.DateTime(["%Y-%m-%d"]),
@@ -581,13 +605,19 @@ def export_command(
     orientation: str,
     north_arrow: bool,
     inset: bool,
+    screen_width: int,
+    screen_height: int,
+    scale: float,
     export_date: dt.datetime | None,
     catalog_dir: str | None,
 ) -> None:
-    """Export a view as a figure, an HTML map, citation files or an archive bundle.
+    """Export a view as a figure, an HTML map, a screenshot, citation files or a bundle.
 
     Formats: PNG, SVG and PDF figures, a standalone HTML map, the numbered sources as
-    BibTeX, CSL-JSON or RIS, and a zip bundle of them all with a manifest. The figure has
+    BibTeX, CSL-JSON or RIS, and a zip bundle of them all with a manifest. `--format
+    screenshot` saves the HTML map as a headless Chromium shows it (PNG at --scale, credits
+    and sources in a footer band); it needs Chromium (apt-get install chromium, or
+    $REGIONMAP_CHROMIUM) and never downloads one. The figure has
     a title, legend, scale bar, inset locator, credits and the numbered sources of the
     features in the frame (the numbers of the app's sources panel). The same inputs give
     byte-identical SVG, PDF and bundle files.
@@ -597,6 +627,7 @@ def export_command(
         regionmap export --region japan --format pdf --out japan.pdf
         regionmap export --region japan --paper a4 --north-arrow --out j.pdf
         regionmap export --region japan --format csl-json --out japan.json
+        regionmap export --region japan --format screenshot --out japan.png
         regionmap export --bbox 124,33,131,43.5 --layers basing,countries \\
             --country KOR --years 1950-2020 --out korea.png --dpi 200
     """
@@ -627,6 +658,8 @@ def export_command(
             orientation=orientation,
             north_arrow=north_arrow,
             inset=inset,
+            screen=(screen_width, screen_height),
+            scale=scale,
         )
     except ExportUsageError as exc:
         raise click.UsageError(str(exc)) from None

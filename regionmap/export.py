@@ -30,6 +30,8 @@ from regionmap.filters import Filters
 from regionmap.frame import format_bbox, parse_bbox, resolve_view
 from regionmap.output import (
     DEFAULT_DPI,
+    DEFAULT_SCALE,
+    DEFAULT_SCREEN,
     DEFAULT_WIDTH_IN,
     DPI_RANGE,
     FORMATS,
@@ -38,6 +40,7 @@ from regionmap.output import (
     atomic_output,
     check_options,
     check_output,
+    check_screen,
 )
 from regionmap.view import View, ViewContents, is_basemap, view_contents
 
@@ -152,8 +155,10 @@ def export_view(
     orientation: str = "portrait",
     north_arrow: bool = False,
     inset: bool = True,
+    screen: tuple[int, int] = DEFAULT_SCREEN,
+    scale: float = DEFAULT_SCALE,
 ) -> ExportResult:
-    """Export a view as a figure (PNG, SVG, PDF), HTML map, citation file or archive bundle.
+    """Export a view as a figure (PNG, SVG, PDF), HTML map, screenshot, citations or bundle.
 
     Parameters
     ----------
@@ -167,10 +172,12 @@ def export_view(
         Layer ids; default every layer with ``default_visible``.
     filters : Filters, optional
         The filters in force, as in the app.
-    fmt : {"png", "svg", "pdf", "html", "bib", "csl-json", "ris", "bundle"}
+    fmt : {"png", "svg", "pdf", "html", "bib", "csl-json", "ris", "bundle", "screenshot"}
         The file format: a figure, the standalone HTML map, the numbered bibliography as a
-        citation file (:mod:`regionmap.citefiles`), or a zip of HTML, PNG, PDF, citation
-        files and a manifest (:mod:`regionmap.bundle`).
+        citation file (:mod:`regionmap.citefiles`), a zip of HTML, PNG, PDF, citation
+        files and a manifest (:mod:`regionmap.bundle`), or a screenshot PNG of the HTML map
+        taken by a headless Chromium (:mod:`regionmap.headless`), with the credits and the
+        source line in a footer band and in its text chunks.
     out : str or Path
         The file to write (replaced atomically).
     title : str, optional
@@ -195,6 +202,11 @@ def export_view(
         Draw a north arrow in a free corner of the map.
     inset : bool, default True
         Draw an inset locator map (the frame's box on a wider map) in a free corner.
+    screen : (int, int), default (1200, 800)
+        The screenshot's browser window in CSS pixels (width, height).
+    scale : float, default 2.0
+        The screenshot's device pixel ratio: the PNG is ``screen * scale`` pixels plus the
+        footer band.
 
     Returns
     -------
@@ -205,7 +217,8 @@ def export_view(
     ExportUsageError
         Unknown region, layer or format, or a bad bbox, dpi or width.
     ExportError
-        Nothing of the chosen data layers in the frame, a broken layer, or an unwritable path.
+        Nothing of the chosen data layers in the frame, a broken layer, an unwritable path,
+        or (screenshot) no Chromium to drive.
 
     Examples
     --------
@@ -226,7 +239,7 @@ def export_view(
     return export_contents(
         catalog, contents, fmt=fmt, out=path, title=title, dpi=dpi, width_in=width_in,
         labels=labels, export_date=export_date, paper=paper, orientation=orientation,
-        north_arrow=north_arrow, inset=inset, view_options=options,
+        north_arrow=north_arrow, inset=inset, view_options=options, screen=screen, scale=scale,
     )  # fmt: skip
 
 
@@ -246,6 +259,8 @@ def export_contents(
     north_arrow: bool = False,
     inset: bool = True,
     view_options: dict | None = None,
+    screen: tuple[int, int] = DEFAULT_SCREEN,
+    scale: float = DEFAULT_SCALE,
 ) -> ExportResult:
     """Write view contents computed already (the app's) as a figure, HTML map or file.
 
@@ -253,6 +268,8 @@ def export_contents(
     ``region``, ``layers``, ``filters``, ``selected``) let a bundle export its parts.
     """
     fmt = check_options(fmt, dpi, width_in)
+    if fmt == "screenshot":
+        check_screen(*screen, scale)
     layout = figure_layout(width_in, paper, orientation, north_arrow, inset)
     path = check_output(out)
     check_not_empty(contents)
@@ -275,7 +292,7 @@ def export_contents(
                 "inset": inset,
             },
         )  # fmt: skip
-    elif fmt == "html":
+    elif fmt in ("html", "screenshot"):
         from regionmap.htmlexport import write_html
 
         html = write_html(
@@ -285,9 +302,17 @@ def export_contents(
             subtitle=subtitle(contents, export_date),
             credits=contents.credits,
             alt_text=alt_text,
+            export_date=export_date,
         )
-        with atomic_output(path) as tmp:
-            tmp.write_text(html, encoding="utf-8")
+        if fmt == "screenshot":
+            from regionmap.headless import screenshot_png
+
+            png = screenshot_png(html, width=screen[0], height=screen[1], scale=scale)
+            with atomic_output(path) as tmp:
+                tmp.write_bytes(png)
+        else:
+            with atomic_output(path) as tmp:
+                tmp.write_text(html, encoding="utf-8")
         pages, warnings = 1, list(contents.warnings)
     else:
         pages, warnings = _write_figure(

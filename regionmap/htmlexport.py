@@ -9,17 +9,20 @@ which also keeps it inert when branca renders the page as a template.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from branca.element import Element
 
 from regionmap.clip import fit_to_view
+from regionmap.credits import default_export_date
 from regionmap.errors import ExportError
 from regionmap.layercache import load_layer
 from regionmap.offline import remote_asset_urls
 from regionmap.popups import citation_html
-from regionmap.render import build_map, map_html
+from regionmap.render import ScreenshotFooter, build_map, map_html
 from regionmap.safe_html import escape_text
+from regionmap.screenshot import screenshot_footer
 from regionmap.view import WORLD, Shown, ViewContents, is_basemap
 
 if TYPE_CHECKING:
@@ -85,6 +88,7 @@ def write_html(
     subtitle: str,
     credits: list[str],
     alt_text: str = "",
+    export_date: dt.date | None = None,
 ) -> str:
     """Build the standalone HTML page of a view.
 
@@ -100,6 +104,8 @@ def write_html(
         Credit lines shown in the panel.
     alt_text : str
         The map container's ``aria-label`` (see :mod:`regionmap.alttext`).
+    export_date : datetime.date, optional
+        The date in the Screenshot control's footer; default today.
 
     Returns
     -------
@@ -117,6 +123,8 @@ def write_html(
         selected=contents.view.selected,
         styles=catalog_styles(catalog),
     )
+    footer = screenshot_footer(contents, export_date or default_export_date())
+    m.add_child(ScreenshotFooter(footer), name="rm_screenshot")
     root = m.get_root()
     root.header.add_child(Element(f"<title>{escape_text(title)}</title>"), name="rm_title")
     about = about_html(title, subtitle, credits, contents.bibliography.citations)

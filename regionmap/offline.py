@@ -47,7 +47,11 @@ __all__ = [
 #: Versions of the vendored browser libraries (kept in step with ``scripts/vendor_assets.py``).
 ASSET_VERSIONS: dict[str, str] = {"leaflet": "1.9.4", "jquery": "3.7.1"}
 #: Versions of the vendored Leaflet plugins (see :func:`plugin_js_css`).
-PLUGIN_VERSIONS: dict[str, str] = {"leaflet.markercluster": "1.5.3", "leaflet-minimap": "3.6.1"}
+PLUGIN_VERSIONS: dict[str, str] = {
+    "leaflet.markercluster": "1.5.3",
+    "leaflet-minimap": "3.6.1",
+    "html-to-image": "1.11.13",
+}
 
 _SOURCE_MAP = re.compile(rb"\n?//# sourceMappingURL=\S+\s*$")
 _CSS_URL = re.compile(r"""url\(\s*(?P<q>['"]?)(?P<path>[^'")]+)(?P=q)\s*\)""")
@@ -227,6 +231,7 @@ def _plugin_js_css() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str]
     js = (
         ("leaflet_markercluster", _script_uri("markercluster/leaflet.markercluster.js")),
         ("leaflet_minimap", _script_uri("minimap/Control.MiniMap.min.js")),
+        ("html_to_image", _script_uri("html-to-image/html-to-image.js")),
         ("regionmap_map_js", _data_uri(_own_bytes("regionmap.js"), "text/javascript")),
     )
     sheets = (
@@ -244,16 +249,17 @@ def _plugin_js_css() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str]
 def plugin_js_css() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Return the plugins regionmap's maps use, as ``default_js``/``default_css`` entries.
 
-    Leaflet.markercluster 1.5.3 and leaflet-minimap 3.6.1 (vendored from npm by
-    ``scripts/vendor_assets.py``), then regionmap's own script and stylesheet
-    (``regionmap/static/``: marker icons, legend, labels, inset, keyboard), all as ``data:``
-    URIs. They load after :func:`offline_js_css`'s Leaflet.
+    Leaflet.markercluster 1.5.3, leaflet-minimap 3.6.1 and html-to-image 1.11.13 (the
+    Screenshot control; vendored from npm by ``scripts/vendor_assets.py``), then regionmap's
+    own script and stylesheet (``regionmap/static/``: marker icons, legend, labels, inset,
+    keyboard, screenshot), all as ``data:`` URIs. They load after :func:`offline_js_css`'s
+    Leaflet.
 
     Examples
     --------
     >>> js, css = plugin_js_css()
     >>> [name for name, _ in js]
-    ['leaflet_markercluster', 'leaflet_minimap', 'regionmap_map_js']
+    ['leaflet_markercluster', 'leaflet_minimap', 'html_to_image', 'regionmap_map_js']
     >>> all(uri.startswith("data:") for _, uri in js + css)
     True
     """

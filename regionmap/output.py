@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from regionmap.budget import pixel_budget_error
+from regionmap.budget import MEGAPIXELS_ENV, max_megapixels, pixel_budget_error
 from regionmap.citefiles import MEDIA_TYPES as CITATION_MEDIA_TYPES
 from regionmap.errors import ExportError, ExportUsageError
 
@@ -22,13 +22,18 @@ __all__ = [
     "DPI_RANGE",
     "FORMATS",
     "MEDIA_TYPES",
+    "PANEL_FORMATS",
+    "SCALE_RANGE",
+    "SCREEN_PX_RANGE",
     "WIDTH_RANGE",
     "atomic_output",
     "check_options",
     "check_output",
 ]
 
-FORMATS = ("png", "svg", "pdf", "html", "bib", "csl-json", "ris", "bundle")
+FORMATS = ("png", "svg", "pdf", "html", "bib", "csl-json", "ris", "bundle", "screenshot")
+PANEL_FORMATS = tuple(f for f in FORMATS if f != "screenshot")
+"""The formats of the app's export panel (the screenshot is the map's own control there)."""
 MEDIA_TYPES = {
     "png": "image/png",
     "svg": "image/svg+xml",
@@ -36,14 +41,21 @@ MEDIA_TYPES = {
     "html": "text/html",
     **CITATION_MEDIA_TYPES,
     "bundle": "application/zip",
+    "screenshot": "image/png",
 }
 """The media type of each format, for downloads."""
-FILE_SUFFIXES = {"csl-json": "csl.json", "bundle": "zip"}
+FILE_SUFFIXES = {"csl-json": "csl.json", "bundle": "zip", "screenshot": "png"}
 """File name suffixes of the formats whose name is not their suffix."""
 DEFAULT_DPI = 300
 DEFAULT_WIDTH_IN = 7.0
 DPI_RANGE = (50, 1200)
 WIDTH_RANGE = (2.0, 40.0)
+SCREEN_PX_RANGE = (200, 4000)
+"""The screenshot's window width and height in CSS pixels."""
+SCALE_RANGE = (1.0, 4.0)
+"""The screenshot's device pixel ratio."""
+DEFAULT_SCREEN = (1200, 800)
+DEFAULT_SCALE = 2.0
 
 
 def check_options(fmt: str, dpi: int, width_in: float) -> str:
@@ -60,6 +72,34 @@ def check_options(fmt: str, dpi: int, width_in: float) -> str:
     if budget_error := pixel_budget_error(fmt, dpi, width_in):
         raise ExportUsageError(budget_error)
     return fmt
+
+
+def check_screen(width: int, height: int, scale: float) -> None:
+    """Check a screenshot's window size and scale against their ranges and the pixel budget.
+
+    Examples
+    --------
+    >>> check_screen(1200, 800, 2.0)
+    >>> check_screen(4000, 4000, 4.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    regionmap.errors.ExportUsageError: a 4000×4000 px screenshot at scale 4 is 256 megapixels...
+    """
+    low, high = SCREEN_PX_RANGE
+    for name, value in (("width", width), ("height", height)):
+        if not low <= value <= high:
+            raise ExportUsageError(f"{name} {value} px is out of range; use {low}–{high} px")
+    if not SCALE_RANGE[0] <= scale <= SCALE_RANGE[1]:
+        raise ExportUsageError(
+            f"scale {scale:g} is out of range; use {SCALE_RANGE[0]:g}–{SCALE_RANGE[1]:g}"
+        )
+    megapixels = width * height * scale * scale / 1e6
+    if megapixels > max_megapixels():
+        raise ExportUsageError(
+            f"a {width}×{height} px screenshot at scale {scale:g} is {megapixels:.0f} "
+            f"megapixels, above the budget of {max_megapixels():g}; lower --scale, --width or "
+            f"--height (or raise ${MEGAPIXELS_ENV})"
+        )
 
 
 def check_output(out: str | Path) -> Path:

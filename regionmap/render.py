@@ -44,6 +44,7 @@ from regionmap.popups import (
 )
 from regionmap.safe_html import escape_text
 from regionmap.schema import Style
+from regionmap.screenshot import Footer
 from regionmap.styles import layer_styles, marker_svg
 from regionmap.view import WORLD, is_basemap
 
@@ -180,6 +181,33 @@ window.rmSources = {{ this.lists_json }};
             cited = {c.number: c for c in bibliography.citations}
             self.lists[key] = sources_html([cited[n] for n in numbers if n in cited])
         return key
+
+
+class ScreenshotFooter(MacroElement):
+    """The footer the map's Screenshot control burns in (``window.rmShot``), for one view.
+
+    Added to the standalone map, and in the app to the view's first data group, so the
+    control (mounted once with the base map) reads the footer of the view shown now.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+window.rmShot = {{ this.footer_json }};
+{% endmacro %}"""
+    )
+
+    def __init__(self, footer: Footer) -> None:
+        super().__init__()
+        self._name = "RegionmapScreenshot"
+        # Escaped text (braces included), decoded to plain text by regionmap.js's textOf.
+        self.footer_json = _script_json(
+            {
+                "title": escape_text(footer.title),
+                "credits": escape_text(footer.credits),
+                "sources": escape_text(footer.sources),
+                "name": escape_text(footer.name),
+            }
+        )
 
 
 class OpenSelected(MacroElement):
@@ -427,6 +455,7 @@ def build_map(
     labels: bool = True,
     cluster: bool = True,
     inset: bool = True,
+    screenshot: bool = True,
 ) -> OfflineMap:
     """Render layers into an offline folium map framed on ``bbox``.
 
@@ -465,6 +494,10 @@ def build_map(
     inset : bool, default True
         A small locator map in the corner showing where the view lies (not for views wider
         than :data:`INSET_MAX_WIDTH` degrees, which show the world already).
+    screenshot : bool, default True
+        A Screenshot control (html-to-image): one click downloads the map as shown as a PNG
+        at 2x with a footer of credits and sources, those of the :class:`ScreenshotFooter`
+        added to the map (or to a data group swapped in later).
 
     Returns
     -------
@@ -548,6 +581,8 @@ def build_map(
         config["labels"] = _labels(drawn, styles, bbox)
     if inset and east - west <= INSET_MAX_WIDTH:  # a world view is its own locator
         config["inset"] = _inset_world(drawn, backdrops)
+    if screenshot:
+        config["screenshot"] = True
     m.add_child(_Setup(config))
     m.fit_bounds([[south, west], [north, east]])
     return m

@@ -2,7 +2,8 @@
 
 Exports the Japan view in each figure format (fixed export date), rasterises PDF pages with
 poppler's ``pdftoppm`` and screenshots the SVG and the standalone HTML in Debian's Chromium
-(network blocked). Run from the repository root::
+(network blocked); the map screenshot (``--format screenshot``) is kept as written, with its
+footer and PNG text chunks. Run from the repository root::
 
     PYTHONPATH=$PWD python scripts/export_previews.py
 """
@@ -92,6 +93,15 @@ def main() -> int:
         _screenshot(
             html.as_uri(), OUT / "export-japan-html.png", (800, 560), ".leaflet-interactive"
         )
+        # The map screenshot of the Japan view as the CLI writes it, beside its PDF's page 1.
+        pdf = folder / "japan.pdf"
+        export_view(catalog, region="japan", fmt="pdf", out=pdf, export_date=DATE)
+        _pdf_pages(pdf, "export-japan-pdf", dpi=60)
+        shot = OUT / "export-japan-screenshot.png"
+        export_view(
+            catalog, region="japan", fmt="screenshot", out=shot, export_date=DATE,
+            screen=(800, 560), scale=2,
+        )  # fmt: skip
     for path in sorted(OUT.glob("export-*.png")):
         print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1000} kB")
     return 0

@@ -301,11 +301,21 @@ def test_plugins_are_vendored_with_their_licences_and_inlined():
     for spec, licence in (
         ("leaflet.markercluster@1.5.3", "markercluster/MIT-LICENCE.txt"),
         ("leaflet-minimap@3.6.1", "minimap/LICENSE.txt"),
+        ("html-to-image@1.11.13", "html-to-image/LICENSE"),
     ):
         assert f"{spec}  " in text and licence in text
-    assert PLUGIN_VERSIONS == {"leaflet.markercluster": "1.5.3", "leaflet-minimap": "3.6.1"}
+    assert PLUGIN_VERSIONS == {
+        "leaflet.markercluster": "1.5.3",
+        "leaflet-minimap": "3.6.1",
+        "html-to-image": "1.11.13",
+    }
     js, css = plugin_js_css()
-    assert [n for n, _ in js] == ["leaflet_markercluster", "leaflet_minimap", "regionmap_map_js"]
+    assert [n for n, _ in js] == [
+        "leaflet_markercluster",
+        "leaflet_minimap",
+        "html_to_image",
+        "regionmap_map_js",
+    ]
     assert all(uri.startswith("data:") for _, uri in js + css)
     minimap_css = _decode(dict(css)["minimap_css"]).decode()
     assert "url(images/" not in minimap_css and "data:image/svg+xml" in minimap_css

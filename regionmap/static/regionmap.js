@@ -1,4 +1,5 @@
-/* regionmap's map behaviour: shaped point markers (clustered), legend, labels, inset, keyboard.
+/* regionmap's map behaviour: shaped point markers (clustered), legend, labels, inset, keyboard,
+ * screenshot.
  *
  * Loaded after Leaflet, Leaflet.markercluster and leaflet-minimap. The Python side
  * (regionmap/render.py) calls rmap.setup(map, config) once per map. Every string in config
@@ -245,6 +246,190 @@
     untab();
   }
 
+  // --- screenshot --------------------------------------------------------------------------
+  // The map as shown (basemap, layers, open popup, legend, inset) drawn by html-to-image at
+  // 2x, with a footer band holding the credits and the source line burned in, and the same
+  // text written into the PNG's metadata. The footer is the view's (window.rmShot, set by
+  // the view's data: regionmap/screenshot.py), read at click time, so that in the app it
+  // follows the data groups swapped in for the current view.
+
+  var CRC_TABLE = null;
+  function crc32(bytes) {
+    if (!CRC_TABLE) {
+      CRC_TABLE = [];
+      for (var n = 0; n < 256; n++) {
+        var c = n;
+        for (var k = 0; k < 8; k++) { c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; }
+        CRC_TABLE.push(c >>> 0);
+      }
+    }
+    var crc = 0xffffffff;
+    for (var i = 0; i < bytes.length; i++) {
+      crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+    }
+    return (crc ^ 0xffffffff) >>> 0;
+  }
+
+  function latin1(text) {
+    var out = new Uint8Array(text.length);
+    for (var i = 0; i < text.length; i++) { out[i] = text.charCodeAt(i); }
+    return out;
+  }
+
+  function textChunk(keyword, text) {
+    // tEXt (Latin-1) when the text allows it, else iTXt (UTF-8, uncompressed).
+    var plain = !/[^\x00-\xff]/.test(text);
+    var type = plain ? "tEXt" : "iTXt";
+    var head = latin1(keyword + "\0" + (plain ? "" : "\0\0\0\0"));
+    var body = plain ? latin1(text) : new TextEncoder().encode(text);
+    var data = new Uint8Array(4 + head.length + body.length);
+    data.set(latin1(type), 0);
+    data.set(head, 4);
+    data.set(body, 4 + head.length);
+    var chunk = new Uint8Array(12 + head.length + body.length);
+    var view = new DataView(chunk.buffer);
+    view.setUint32(0, head.length + body.length);
+    chunk.set(data, 4);
+    view.setUint32(chunk.length - 4, crc32(data));
+    return chunk;
+  }
+
+  function withText(png, entries) {
+    // Insert text chunks right after IHDR (8-byte signature + 25-byte IHDR chunk).
+    var chunks = entries.map(function (e) { return textChunk(e[0], e[1]); });
+    var extra = chunks.reduce(function (n, c) { return n + c.length; }, 0);
+    var out = new Uint8Array(png.length + extra);
+    out.set(png.subarray(0, 33), 0);
+    var at = 33;
+    chunks.forEach(function (c) { out.set(c, at); at += c.length; });
+    out.set(png.subarray(33), at);
+    return out;
+  }
+
+  function wrapText(ctx, text, width) {
+    var lines = [];
+    var line = "";
+    text.split(/\s+/).forEach(function (word) {
+      if (!word) { return; }
+      var next = line ? line + " " + word : word;
+      if (line && ctx.measureText(next).width > width) { lines.push(line); line = word; }
+      else { line = next; }
+    });
+    if (line) { lines.push(line); }
+    return lines;
+  }
+
+  function footerOf(map) {
+    var f = window.rmShot || {};
+    // Without a view's footer (a map drawn with no data yet), the map's own attribution.
+    var attribution = map.getContainer().querySelector(".leaflet-control-attribution");
+    return {
+      title: textOf(f.title || ""),
+      credits: textOf(f.credits || "") || (attribution ? attribution.textContent : ""),
+      sources: textOf(f.sources || ""),
+      name: textOf(f.name || "") || "regionmap-map.png"
+    };
+  }
+
+  function keep(node) {
+    // Leave out the map's own buttons (zoom, this control); everything else is as shown.
+    var cls = node.classList;
+    return !(cls && (cls.contains("rm-shot") || cls.contains("leaflet-control-zoom")));
+  }
+
+  // Resolves to {png: Uint8Array, name, footer}.
+  rmap.screenshot = function (map, ratio) {
+    ratio = ratio || 2;
+    var box = map.getContainer();
+    var size = map.getSize();
+    var footer = footerOf(map);
+    return window.htmlToImage.toCanvas(box, {
+      pixelRatio: ratio, skipFonts: true, filter: keep, width: size.x, height: size.y,
+      backgroundColor: window.getComputedStyle(box).backgroundColor
+    }).then(function (shot) {
+      var pad = Math.round(8 * ratio);
+      var px = Math.round(12 * ratio);
+      var lead = Math.round(px * 1.35);
+      var font = px + "px system-ui, 'DejaVu Sans', sans-serif";
+      var canvas = document.createElement("canvas");
+      var ctx = canvas.getContext("2d");
+      ctx.font = font;
+      var lines = wrapText(ctx, footer.credits, shot.width - 2 * pad)
+        .concat(wrapText(ctx, footer.sources, shot.width - 2 * pad));
+      canvas.width = shot.width;
+      canvas.height = shot.height + 2 * pad + lines.length * lead;
+      ctx = canvas.getContext("2d");  // resizing a canvas resets its state
+      ctx.fillStyle = "#ffffff";
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.drawImage(shot, 0, 0);
+      ctx.fillStyle = "#888888";
+      ctx.fillRect(0, shot.height, canvas.width, Math.max(1, Math.round(ratio / 2)));
+      ctx.fillStyle = "#222222";
+      ctx.font = font;
+      ctx.textBaseline = "top";
+      lines.forEach(function (text, i) { ctx.fillText(text, pad, shot.height + pad + i * lead); });
+      return new Promise(function (resolve) { canvas.toBlob(resolve, "image/png"); });
+    }).then(function (blob) { return blob.arrayBuffer(); }).then(function (buffer) {
+      var text = footer.credits + "\n" + footer.sources;
+      var png = withText(new Uint8Array(buffer), [
+        ["Title", footer.title], ["Description", text], ["Copyright", footer.credits],
+        ["Software", "regionmap"]
+      ]);
+      return {png: png, name: footer.name, footer: text};
+    });
+  };
+
+  // The PNG as base64 (for the command line, which drives this page headless).
+  rmap.screenshotBase64 = function (map, ratio) {
+    return rmap.screenshot(map, ratio).then(function (shot) {
+      var text = "";
+      for (var i = 0; i < shot.png.length; i += 0x8000) {
+        text += String.fromCharCode.apply(null, shot.png.subarray(i, i + 0x8000));
+      }
+      return window.btoa(text);
+    });
+  };
+
+  function download(shot) {
+    var url = URL.createObjectURL(new Blob([shot.png], {type: "image/png"}));
+    var link = document.createElement("a");
+    link.href = url;
+    link.download = shot.name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    window.setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+  }
+
+  function shotControl(map) {
+    if (!window.htmlToImage) { return null; }
+    var control = L.control({position: "topleft"});
+    control.onAdd = function () {
+      var box = L.DomUtil.create("div", "rm-shot leaflet-bar leaflet-control");
+      var button = L.DomUtil.create("button", "rm-shot-button", box);
+      button.type = "button";
+      button.textContent = "Screenshot";
+      button.title = "Download the map as shown, with its credits and sources (PNG)";
+      button.setAttribute("aria-label", button.title);
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.on(button, "click", function () {
+        if (button.disabled) { return; }
+        button.disabled = true;
+        button.textContent = "Saving…";
+        rmap.screenshot(map, 2).then(download, function (err) {
+          window.console.error("regionmap screenshot failed", err);
+          window.alert("The screenshot failed: " + err);
+        }).then(function () {
+          button.disabled = false;
+          button.textContent = "Screenshot";
+        });
+      });
+      return box;
+    };
+    control.addTo(map);
+    return control;
+  }
+
   function stateOf(map) {
     for (var i = 0; i < rmap.maps.length; i++) {
       if (rmap.maps[i].map === map) { return rmap.maps[i]; }
@@ -288,6 +473,7 @@
     if (config.legend) { state.legend = legend(map, config.legend); }
     if (config.inset) { state.inset = inset(map, config.inset); }
     if (config.labels) { state.labels = labels(map, config.labels); }
+    if (config.screenshot) { state.screenshot = shotControl(map); }
     Object.keys(state.layers).forEach(function (id) {
       var group = state.layers[id];
       if (state.labels && group.on) {
