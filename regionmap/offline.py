@@ -33,7 +33,6 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from importlib import resources
 from typing import Any
-from urllib.parse import quote
 
 import folium
 
@@ -107,35 +106,6 @@ def _data_uri(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-# Kept as they are in a text data: URI: printable ASCII, less what would end it or change its
-# meaning -- "%" (escapes), "#" (fragment), quotes, "&", "<", ">", "\\" and "`" (so the URI is
-# also safe inside an HTML attribute and a JavaScript string); tabs and newlines too (a URL
-# parser drops them). Everything else is percent-encoded as UTF-8.
-_TEXT_SAFE = frozenset(chr(c) for c in range(0x20, 0x7F) if chr(c) not in "%#\"'&<>\\`")
-
-
-_TEMPLATE_OPEN = re.compile(r"\{(?=[{%#])")
-
-
-def _text_uri(data: bytes, mime: str) -> str:
-    """Encode text (UTF-8 bytes) as a percent-encoded ``data:`` URI.
-
-    Scripts and stylesheets are mostly characters a URI may hold as they are, so this is
-    about 5 % larger than the text, where base64 is a third larger (and what the browser
-    parses is the same text).
-
-    Examples
-    --------
-    >>> _text_uri(b'a = "50%";', "text/javascript")
-    'data:text/javascript;charset=utf-8,a = %2250%25%22;'
-    """
-    text = data.decode("utf-8")
-    body = "".join(ch if ch in _TEXT_SAFE else quote(ch, safe="") for ch in text)
-    # No Jinja tag can open where a template renders the URI again.
-    body = _TEMPLATE_OPEN.sub("%7B", body)
-    return f"data:{mime};charset=utf-8,{body}"
-
-
 @lru_cache(maxsize=32)
 def _asset_data_uri(relpath: str) -> str:
     """Return a vendored file as a ``data:`` URI (cached)."""
@@ -149,7 +119,7 @@ def _script_uri(relpath: str) -> str:
     The comment names a map file next to the script; from a ``data:`` URI it cannot resolve,
     and a browser with developer tools open would try to fetch it.
     """
-    return _text_uri(_SOURCE_MAP.sub(b"\n", _asset_bytes(relpath)), "text/javascript")
+    return _data_uri(_SOURCE_MAP.sub(b"\n", _asset_bytes(relpath)), "text/javascript")
 
 
 def _inline_css_urls(css: str, base: str) -> str:
@@ -215,9 +185,9 @@ def _offline_js_css() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str
     js = (
         ("leaflet", _script_uri("leaflet/leaflet.js")),
         ("jquery", _script_uri("jquery/jquery.min.js")),
-        ("regionmap_leaflet_icons", _text_uri(icons.encode("utf-8"), "text/javascript")),
+        ("regionmap_leaflet_icons", _data_uri(icons.encode("utf-8"), "text/javascript")),
     )
-    return js, (("leaflet_css", _text_uri(css.encode("utf-8"), "text/css")),)
+    return js, (("leaflet_css", _data_uri(css.encode("utf-8"), "text/css")),)
 
 
 def offline_js_css() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -257,17 +227,17 @@ def _plugin_js_css() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str]
     js = (
         ("leaflet_markercluster", _script_uri("markercluster/leaflet.markercluster.js")),
         ("leaflet_minimap", _script_uri("minimap/Control.MiniMap.min.js")),
-        ("regionmap_map_js", _text_uri(_own_bytes("regionmap.js"), "text/javascript")),
+        ("regionmap_map_js", _data_uri(_own_bytes("regionmap.js"), "text/javascript")),
     )
     sheets = (
         ("markercluster_css", "markercluster", "markercluster/MarkerCluster.css"),
         ("minimap_css", "minimap", "minimap/Control.MiniMap.min.css"),
     )
     css = [
-        (name, _text_uri(_inline_css_urls(_asset_bytes(rel).decode(), base).encode(), "text/css"))
+        (name, _data_uri(_inline_css_urls(_asset_bytes(rel).decode(), base).encode(), "text/css"))
         for name, base, rel in sheets
     ]
-    css.append(("regionmap_map_css", _text_uri(_own_bytes("regionmap.css"), "text/css")))
+    css.append(("regionmap_map_css", _data_uri(_own_bytes("regionmap.css"), "text/css")))
     return js, tuple(css)
 
 
