@@ -296,6 +296,7 @@ def view_area(
         use_container_width=True,
         returned_objects=list(MAP_RETURNED),
         feature_group_to_add=data_groups(contents, styles),
+        on_change=lambda: map_reported(anchor, base_key),
     )
     reported = map_frame(out, anchor)
     if reported != frame:  # the map moved: list and export what it shows now
@@ -315,6 +316,21 @@ def view_area(
     with sources:
         sources_tab(contents)
     export_panel(catalog, state, frame, contents, versions)
+
+
+def map_reported(anchor: tuple, base_key: tuple) -> None:
+    """``st_folium``'s on_change: take the map's new view (and click) before the rerun.
+
+    Streamlit runs this before the fragment reruns, so that one rerun draws the data of the
+    new frame and selects the clicked feature; without it the rerun would find the frame
+    moved only when ``st_folium`` returns, and rerun again (twice the time and bytes).
+    """
+    out = st.session_state.get("map") or {}
+    st.session_state["_frame"] = (base_key, map_frame(out, anchor))
+    ref = parse_ref(out.get("last_object_clicked_tooltip"))
+    if ref and ref != st.session_state.get("_last_click"):
+        st.session_state["_last_click"] = ref
+        st.session_state["feature"] = ref
 
 
 def rerun_view() -> None:
