@@ -211,11 +211,11 @@ def main() -> None:
              "--catalog", str(catalog)]
         )  # fmt: skip
         archive = catalog / "data" / "points.pmtiles"
+        size = f"archive {archive.stat().st_size / 1e6:.1f} MB" if archive.exists() else "none"
         rows = [
             ("json.load of the file (reference)", ref_s, ref_mb, ""),
             ("tippecanoe alone (reference)", tip_s, tip_mb, ""),
-            ("regionmap add (checks, GeoJSON, PMTiles)", add_s, add_mb,
-             f"archive {archive.stat().st_size / 1e6:.1f} MB" if archive.exists() else "no archive"),
+            ("regionmap add (checks, GeoJSON, PMTiles)", add_s, add_mb, size),
         ]  # fmt: skip
         load_s, load_mb, load_out = measured([*me, "load", str(catalog), "points"])
         rows.append(
