@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from pydantic import ValidationError
 
-from regionmap.geojson import Limits, ReadResult, read_geojson
+from regionmap.geojson import Limits, ReadResult
+from regionmap.prepared import read_prepared
 from regionmap.problems import CatalogError, Problem, has_errors
 from regionmap.safe_yaml import UnsafeYaml, load_metadata_yaml
 from regionmap.schema import LayerMeta, is_kebab_id
@@ -577,7 +578,7 @@ def load_entry(
             return layer
         assert path is not None
         current = entry.display(path)
-        result = read_geojson(path, fix=fix, limits=limits, display_name=current)
+        result = read_prepared(path, fix=fix, limits=limits, display_name=current)
         layer.problems.extend(result.problems)
         layer.data_path = path
         if result.collection is not None:

@@ -40,6 +40,7 @@ from regionmap.problems import CatalogError, InvalidLayerError, Problem
 from regionmap.regions import load_regions
 from regionmap.schema import is_kebab_id
 from regionmap.stores import add_summary, open_catalog
+from regionmap.tiles import TILE_FEATURE_THRESHOLD, archive_for, tile_status
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 PROGRESS_BYTES = 20 * 1024 * 1024
@@ -177,6 +178,8 @@ def layers_command(catalog_dir: str | None) -> None:
         layer = catalog.load_entry(entry)
         errors = sum(p.is_error for p in layer.problems)
         status = "ok" if layer.ok else f"{errors} problem{'s' * (errors != 1)}"
+        tiles = tile_status(layer.data_path)
+        status += f", {tiles}" if tiles else ""
         title = _cell(layer.meta.title) if layer.meta else "?"
         licence = layer.meta.license if layer.meta else "?"
         rows.append((_cell(entry.id), title, str(len(layer.features)), licence, status))
@@ -227,10 +230,13 @@ def validate_command(layer_ids: tuple[str, ...], catalog_dir: str | None, fix: b
         resolutions = [None, *(meta.resolutions if meta else {})]
         problems: list[Problem] = []
         count = 0
+        data_path = None
         for resolution in resolutions:
             layer = catalog.load_entry(entry, resolution=resolution, fix=fix)
             problems += [p for p in layer.problems if p not in problems]
             count = count or len(layer.features)
+            data_path = data_path or layer.data_path
+        problems += _tile_problems(entry, data_path)
         errors = sum(p.is_error for p in problems)
         warnings = len(problems) - errors
         _echo_problems(problems)
@@ -241,6 +247,22 @@ def validate_command(layer_ids: tuple[str, ...], catalog_dir: str | None, fix: b
             _echo(f"{layer_id}: ok ({count} features, {warnings} warning(s))")
     if failed:
         raise SystemExit(1)
+
+
+def _tile_problems(entry: Any, data_path: Path | None) -> list[Problem]:
+    """A warning when the layer's vector tiles were cut from an older GeoJSON."""
+    if tile_status(data_path) != "tiles stale" or data_path is None:
+        return []
+    return [
+        Problem(
+            entry.display(archive_for(data_path)),
+            "tiles-stale",
+            "the vector tiles were cut from an earlier version of the layer's GeoJSON, so the "
+            "map may draw old features.",
+            f"Run `regionmap tiles {entry.id}` to cut them again.",
+            severity="warning",
+        )
+    ]
 
 
 def read_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -320,6 +342,12 @@ def mapping_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.option(
     "--fix", is_flag=True, help="Repair invalid polygons with make_valid (each repair is reported)."
 )
+@click.option(
+    "--tiles/--no-tiles",
+    default=None,
+    help=f"Also cut vector tiles (PMTiles) for the browser. Default: when the layer has more "
+    f"than {TILE_FEATURE_THRESHOLD:,} features.",
+)
 @limit_options
 def add_command(
     file: Path,
@@ -336,6 +364,7 @@ def add_command(
     catalog_dir: str | None,
     force: bool,
     fix: bool,
+    tiles: bool | None,
     max_mb: int,
     max_features: int,
     max_vertices: int,
@@ -347,7 +376,8 @@ def add_command(
     zipped FileGDB and CSV/TSV/XLSX with coordinate columns. Writes data/<ID>.geojson and
     layers/<ID>.yaml atomically; on any error nothing is written. Coordinates are normalised
     to WGS 84 longitude/latitude with 6 decimals and RFC 7946 winding; properties are kept
-    as they are.
+    as they are. A layer of more than the tile threshold's features is also cut into
+    data/<ID>.pmtiles, which the map draws from (see --tiles).
 
     \b
     Example:
@@ -373,24 +403,24 @@ def add_command(
     )
     limits = _limits(max_mb, max_features, max_vertices, max_depth)
     size = os.path.getsize(file)
+    add = functools.partial(
+        catalog.add, file, new, force=force, fix=fix, limits=limits, options=read, mapping=mapping
+    )
     try:
         if size >= PROGRESS_BYTES:
-            # Reading the JSON comes first (about a third of the time), then the features.
-            with click.progressbar(length=100, label=f"Checking {file.name}") as bar:
-                result = catalog.add(
-                    file,
-                    new,
-                    force=force,
-                    fix=fix,
-                    limits=limits,
+            # Reading the JSON comes first (about a third of the time), then the features;
+            # cutting tiles, when due, gets a bar of its own.
+            with (
+                click.progressbar(length=100, label=f"Checking {file.name}") as bar,
+                _TileBar(file.name) as tile_bar,
+            ):
+                result = add(
                     progress=lambda done, total: bar.update(done * 100 // total - bar.pos),
-                    options=read,
-                    mapping=mapping,
+                    tiles=tiles,
+                    tile_progress=tile_bar.update,
                 )
         else:
-            result = catalog.add(
-                file, new, force=force, fix=fix, limits=limits, options=read, mapping=mapping
-            )
+            result = add(tiles=tiles)
     except InvalidLayerError as exc:
         _echo_problems(exc.problems)
         raise click.ClickException(str(exc)) from None
@@ -398,6 +428,63 @@ def add_command(
         raise click.ClickException(str(exc)) from None
     _echo_problems(result.warnings)
     _echo(add_summary(layer_id, result))
+
+
+class _TileBar:
+    """A progress bar for cutting tiles, shown only once tippecanoe reports progress."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.bar: Any = None
+
+    def __enter__(self) -> _TileBar:
+        return self
+
+    def update(self, fraction: float) -> None:
+        """Move the bar to ``fraction`` (0.0 to 1.0), opening it on the first report."""
+        if self.bar is None:
+            self.bar = click.progressbar(length=100, label=f"Cutting tiles of {self.name}")
+            self.bar.__enter__()
+        self.bar.update(int(fraction * 100) - self.bar.pos)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+@cli.command(name="tiles")
+@click.argument("layer_id", metavar="ID")
+@catalog_option
+@click.option("--remove", is_flag=True, help="Remove the layer's tiles instead of cutting them.")
+def tiles_command(layer_id: str, catalog_dir: str | None, remove: bool) -> None:
+    """Cut (or re-cut) a layer's vector tiles from its GeoJSON, or remove them.
+
+    The tiles are data/<ID>.pmtiles beside the layer's GeoJSON, keyed by the GeoJSON's
+    SHA-256: `regionmap layers` says "tiles stale" after the GeoJSON was edited, and this
+    command cuts them again.
+
+    \b
+    Example:
+        regionmap tiles places
+        regionmap tiles places --remove
+    """
+    from regionmap.store import cut_layer_tiles, remove_layer_tiles
+
+    catalog = open_catalog(catalog_dir)
+    if not is_kebab_id(layer_id) or catalog.entry(layer_id) is None:
+        raise click.UsageError(
+            f"there is no layer {reveal_controls(layer_id[:80])!r}; see `regionmap layers`"
+        )
+    try:
+        if remove:
+            done = remove_layer_tiles(catalog, layer_id)
+            _echo(f"Removed the tiles of {layer_id!r}." if done else f"{layer_id!r} has no tiles.")
+            return
+        with _TileBar(layer_id) as bar:
+            archive = cut_layer_tiles(catalog, layer_id, progress=bar.update)
+    except CatalogError as exc:
+        raise click.ClickException(str(exc)) from None
+    _echo(f"Cut the tiles of {layer_id!r}: {archive.name}, {archive.stat().st_size:,} bytes.")
 
 
 @cli.command(name="regions")

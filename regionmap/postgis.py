@@ -533,10 +533,14 @@ class PostgisCatalog:
         face: str = "cli",
         options: Any = None,
         mapping: Any = None,
+        tiles: bool | None = None,
+        tile_progress: Any = None,
     ) -> TableAddResult:
         """Validate a GeoJSON file and add it as a layer, in one transaction.
 
-        The checks and messages are those of :func:`regionmap.store.add_layer`.
+        The checks and messages are those of :func:`regionmap.store.add_layer`. This store
+        keeps no vector tiles yet: its big layers are drawn as binned vectors, and asking
+        for tiles (``tiles=True``) is refused before anything is read.
 
         Raises
         ------
@@ -550,6 +554,11 @@ class PostgisCatalog:
         from regionmap.catalog import check_citations
         from regionmap.stores import checked_new_layer
 
+        if tiles:
+            raise StoreError(
+                f"{self.location}: the PostGIS store keeps no vector tiles yet; add the layer "
+                "without --tiles (it is drawn as binned vectors), or to a folder catalog"
+            )
         if not force:
             self._refuse_existing(new.id, face)
         result, meta_dict = checked_new_layer(

@@ -16,6 +16,7 @@ import datetime as dt
 import errno
 import fcntl
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -39,6 +40,13 @@ from regionmap.problems import (
     has_errors,
 )
 from regionmap.schema import LayerMeta, is_kebab_id
+from regionmap.tiles import (
+    archive_for,
+    build_pmtiles,
+    remove_archive,
+    staged_archive,
+    wants_tiles,
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,10 @@ class AddResult:
     data_path: Path
     feature_count: int
     warnings: list[Problem]
+    #: The PMTiles archive cut beside the GeoJSON, or None when the layer has no tiles.
+    archive_path: Path | None = None
+    #: The layer's vector-tile archive, when the add cut one.
+    archive_path: Path | None = None
 
 
 def build_meta(new: NewLayer, result: ReadResult, today: dt.date | None = None) -> dict:
@@ -145,6 +157,8 @@ def add_layer(
     face: Face = "cli",
     options: ReadOptions | None = None,
     mapping: LayerMapping | None = None,
+    tiles: bool | None = None,
+    tile_progress: Callable[[float], None] | None = None,
 ) -> AddResult:
     """Validate a layer file and add it to the catalog as a new layer.
 
@@ -170,6 +184,11 @@ def add_layer(
         Sub-layer, coordinate columns and CRS, for formats other than GeoJSON.
     mapping : LayerMapping, optional
         Popup fields, time fields, colour and marker, and a per-row source column.
+    tiles : bool, optional
+        Also cut the layer into a PMTiles archive beside its GeoJSON (True), never (False), or
+        when it has more than :data:`regionmap.tiles.TILE_FEATURE_THRESHOLD` features (None).
+    tile_progress : callable, optional
+        Called with the fraction of the cutting done (0.0 to 1.0).
 
     Raises
     ------
@@ -188,7 +207,18 @@ def add_layer(
     name = display_name or str(source)
     try:
         return _add_layer(
-            catalog, source, new, name, force, fix, limits, progress, face, options, mapping
+            catalog,
+            source,
+            new,
+            name,
+            force,
+            fix,
+            limits,
+            progress,
+            face,
+            options,
+            mapping,
+            _TilePlan(tiles, tile_progress),
         )
     except CatalogError:
         raise
@@ -216,6 +246,7 @@ def _add_layer(
     face: Face,
     options: ReadOptions | None = None,
     mapping: LayerMapping | None = None,
+    tile_plan: _TilePlan | None = None,
 ) -> AddResult:
     """The work of :func:`add_layer`."""
     labels = FACES[face]
@@ -275,11 +306,37 @@ def _add_layer(
             f"{name}: 1 error(s); nothing was written to the catalog",
             [Problem(name, "write-json", f"cannot be written as JSON: {exc}.", "Report this.")],
         ) from None
+    plan = tile_plan or _TilePlan()
+    cut = plan.cutter(new.id, name) if wants_tiles(result.feature_count, plan.choice) else None
     with _catalog_transaction(folder) as writer:
         if not force:
             _refuse_existing(catalog, new.id, meta_path, labels["exists"])
-        writer.write_pair(data_path, data_text + "\n", meta_path, meta_text)
-    return AddResult(meta_path, data_path, result.feature_count, problems)
+        writer.write_pair(data_path, data_text + "\n", meta_path, meta_text, cut=cut)
+    return AddResult(
+        meta_path,
+        data_path,
+        result.feature_count,
+        problems,
+        archive_for(data_path) if cut else None,
+    )
+
+
+#: Stages a layer's archive from its staged GeoJSON; yields the archive's commit.
+Cutter = Callable[[Path, Path], contextlib.AbstractContextManager[Callable[[], None]]]
+
+
+@dataclass(frozen=True)
+class _TilePlan:
+    """Whether an add cuts tiles (None: by size), and where the cutting reports progress."""
+
+    choice: bool | None = None
+    progress: Callable[[float], None] | None = None
+
+    def cutter(self, layer_id: str, name: str) -> Cutter:
+        """Cut the staged GeoJSON into the archive's place, naming the user's file in errors."""
+        return lambda staged, target: staged_archive(
+            staged, target, layer_id, self.progress, name=name
+        )
 
 
 def _shown(text: str) -> str:
@@ -367,15 +424,25 @@ class _Writer:
         self.folder = folder
         self.mode = mode
 
-    def write_pair(self, data_path: Path, data_text: str, meta_path: Path, meta_text: str) -> None:
+    def write_pair(
+        self,
+        data_path: Path,
+        data_text: str,
+        meta_path: Path,
+        meta_text: str,
+        cut: Cutter | None = None,
+    ) -> None:
         """Stage both files, then rename data and metadata into place (metadata last).
 
         If the metadata rename fails, the data file is put back as it was (or removed), so
-        the catalog ends byte for byte as it began.
+        the catalog ends byte for byte as it began. With ``cut``, the layer's tiles are cut
+        from the staged data before anything is renamed (a failed cut writes nothing) and
+        renamed into place last; without it, an archive of the layer's old data is removed.
         """
         with (
-            _staged(data_path, data_text, self.mode, self.folder) as commit_data,
-            _staged(meta_path, meta_text, self.mode, self.folder) as commit_meta,
+            _staged(data_path, data_text, self.mode, self.folder) as (commit_data, staged),
+            _staged(meta_path, meta_text, self.mode, self.folder) as (commit_meta, _),
+            cut(staged, archive_for(data_path)) if cut else contextlib.nullcontext() as tiles,
         ):
             backup = _backup(data_path, self.folder)
             try:
@@ -390,6 +457,15 @@ class _Writer:
                 if backup is not None:
                     with contextlib.suppress(OSError):
                         os.unlink(backup)
+            # The archive is derived data, keyed by the GeoJSON's hash: committed after the
+            # layer, a failure here leaves a valid layer whose tiles read as missing.
+            try:
+                if tiles is not None:
+                    tiles()
+                else:
+                    remove_archive(data_path)
+            except OSError as exc:
+                raise _os_error(exc, archive_for(data_path), self.folder, "write") from None
         _sync_dir(data_path.parent)
         _sync_dir(meta_path.parent)
 
@@ -492,12 +568,17 @@ def _remove_stale_temporaries(folder: Path) -> None:
         with contextlib.suppress(OSError):
             for path in (folder / sub).glob(".*.tmp"):
                 with contextlib.suppress(OSError):
-                    path.unlink()
+                    if path.is_dir() and not path.is_symlink():
+                        shutil.rmtree(path)  # a killed tile cut's work folder
+                    else:
+                        path.unlink()
 
 
 @contextlib.contextmanager
-def _staged(target: Path, text: str, mode: int, folder: Path) -> Iterator[Callable[[], None]]:
-    """Write text to a hidden temporary file beside target; yield a function that renames it.
+def _staged(
+    target: Path, text: str, mode: int, folder: Path
+) -> Iterator[tuple[Callable[[], None], Path]]:
+    """Write text to a hidden temporary file beside target; yield its renaming and its path.
 
     The file gets the mode the umask allows (as any new file would), is flushed to disk,
     and is removed if the rename never happens, so a failure leaves no trace; a killed
@@ -526,8 +607,50 @@ def _staged(target: Path, text: str, mode: int, folder: Path) -> Iterator[Callab
                 raise _os_error(exc, target, folder, "write") from None
             committed = True
 
-        yield commit
+        yield commit, Path(tmp)
     finally:
         if not committed:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+def _own_data_path(catalog: Catalog, layer_id: str, *, valid: bool = True) -> Path:
+    """The GeoJSON of a (valid) layer that this folder catalog holds itself, or one clear error."""
+    folder = getattr(catalog, "write_dir", None)
+    entry = catalog.entry(layer_id)
+    if entry is None:
+        raise CatalogError(f"there is no layer {layer_id!r}; see `regionmap layers`")
+    if folder is None or entry.catalog != folder:
+        raise CatalogError(
+            f"{layer_id}: its tiles can only be cut in the folder catalog that holds it; "
+            "name that catalog with --catalog"
+        )
+    layer = catalog.load_entry(entry)
+    if layer.data_path is None or (valid and not layer.ok):
+        raise CatalogError(
+            f"{layer_id}: the layer has errors, so no tiles were cut; see "
+            f"`regionmap validate {layer_id}`, fix them, then cut again"
+        )
+    return layer.data_path
+
+
+def cut_layer_tiles(
+    catalog: Catalog, layer_id: str, progress: Callable[[float], None] | None = None
+) -> Path:
+    """Cut (or re-cut) a layer's PMTiles archive from its GeoJSON, under the catalog lock.
+
+    Examples
+    --------
+    >>> cut_layer_tiles(open_catalog("~/maps"), "places")  # doctest: +SKIP
+    PosixPath('/home/me/maps/data/places.pmtiles')
+    """
+    data_path = _own_data_path(catalog, layer_id)
+    with _catalog_transaction(catalog.write_dir):
+        return build_pmtiles(data_path, layer_id, progress=progress)
+
+
+def remove_layer_tiles(catalog: Catalog, layer_id: str) -> bool:
+    """Remove a layer's archive (the layer itself stays); True if it had one."""
+    data_path = _own_data_path(catalog, layer_id, valid=False)
+    with _catalog_transaction(catalog.write_dir):
+        return remove_archive(data_path)

@@ -261,9 +261,11 @@ def add_summary(layer_id: str, result: Any) -> str:
     if hasattr(result, "summary"):
         return result.summary()
     where = result.meta_path.parent.parent
+    archive = getattr(result, "archive_path", None)
+    tiles = f", {archive.relative_to(where)} (vector tiles)" if archive else ""
     return (
         f"Added layer {layer_id!r}: {result.feature_count} features, "
-        f"{len(result.warnings)} warning(s). Wrote {result.data_path.relative_to(where)} "
+        f"{len(result.warnings)} warning(s). Wrote {result.data_path.relative_to(where)}{tiles} "
         f"and {result.meta_path.relative_to(where)} in {where}."
     )
 

