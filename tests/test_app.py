@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -458,3 +461,22 @@ def test_the_reported_frame_drives_map_table_and_sources():
     assert len(panel) == len(contents.bibliography.citations)
     for line, citation in zip(panel, contents.bibliography.citations, strict=True):
         assert line.startswith(f"\\[{citation.number}\\] ")
+
+
+def test_first_draw_loads_no_export_or_geopandas_code():
+    """Starting the app imports neither matplotlib (figures) nor geopandas/pyproj: they load
+    only when an export or a file upload asks for them (issue 15, cold start)."""
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=120).run()\n"
+        "assert not at.exception, at.exception\n"
+        "print(sorted(m for m in ('matplotlib', 'geopandas', 'pyproj', 'regionmap.figure')"
+        " if m in sys.modules))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
