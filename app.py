@@ -19,7 +19,7 @@ from streamlit.errors import StreamlitAPIException
 from streamlit_folium import st_folium
 
 from regionmap.appexport import ExportedFile, export_bytes, export_key
-from regionmap.appmap import base_map, data_groups
+from regionmap.appmap import base_map, data_groups, view_center, view_zoom
 from regionmap.basemaps import basemap_names
 from regionmap.catalog import Catalog, Layer
 from regionmap.choices import country_label, filter_choices
@@ -288,18 +288,30 @@ def view_area(
     st.query_params.from_dict(state_to_query(replace(state, feature=selected), default))
     if contents is not None:
         filter_notes(contents)
-    m = base_map(basemaps, anchor=anchor, tiles=state.basemap, backdrops=backdrops)
+    groups = data_groups(
+        contents,
+        styles,
+        basemaps=basemaps,
+        anchor=anchor,
+        tiles=state.basemap,
+        backdrops=backdrops,
+    )
     out = st_folium(
-        m,
+        base_map(state.basemap),  # the same page for every region: the component stays
         key="map",
         height=560,
         use_container_width=True,
         returned_objects=list(MAP_RETURNED),
-        feature_group_to_add=data_groups(contents, styles),
+        center=view_center(anchor),  # a new box moves the mounted map
+        zoom=view_zoom(anchor),
+        feature_group_to_add=groups,
         on_change=lambda: map_reported(anchor, base_key),
     )
     reported = map_frame(out, anchor)
-    if reported != frame:  # the map moved: list and export what it shows now
+    # The mounted map returns its last report until it reports again: after a region
+    # change that is the old region's view, which must not become the new frame.
+    seen, st.session_state["_map_seen"] = st.session_state.get("_map_seen"), _seen(out)
+    if reported != frame and _seen(out) != seen:  # the map moved: list what it shows now
         st.session_state["_frame"] = (base_key, reported)
         rerun_view()
     ref = parse_ref((out or {}).get("last_object_clicked_tooltip"))
@@ -318,6 +330,12 @@ def view_area(
     export_panel(catalog, state, frame, contents, versions)
 
 
+def _seen(out: dict | None) -> tuple:
+    """What the map last reported (its view and click), to tell a new report from an old one."""
+    out = out or {}
+    return tuple(repr(out.get(k)) for k in MAP_RETURNED)
+
+
 def map_reported(anchor: tuple, base_key: tuple) -> None:
     """``st_folium``'s on_change: take the map's new view (and click) before the rerun.
 
@@ -327,6 +345,7 @@ def map_reported(anchor: tuple, base_key: tuple) -> None:
     """
     out = st.session_state.get("map") or {}
     st.session_state["_frame"] = (base_key, map_frame(out, anchor))
+    st.session_state["_map_seen"] = _seen(out)
     ref = parse_ref(out.get("last_object_clicked_tooltip"))
     if ref and ref != st.session_state.get("_last_click"):
         st.session_state["_last_click"] = ref

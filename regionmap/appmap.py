@@ -1,52 +1,112 @@
-"""The app's map in two parts: a base map fixed by the app's view, and the view's data on it.
+"""The app's map in two parts: one base map per session, and the view's layers swapped onto it.
 
-The base map (the countries around the region or fitted box, fitted to that box) does not
-change when the user pans, so the browser keeps its view. The data layers are drawn from the
-view contents of the frame the map reports, and handed to ``st_folium`` as feature groups
-(``feature_group_to_add``), which streamlit-folium swaps in place without rebuilding the map.
-So the map draws, with the same numbers in its popups, exactly what the table, the sources
-panel and the exports list.
+The base map holds no layer and does not depend on the region: it is the same page for every
+view (only an online tile basemap changes it), so streamlit-folium keeps the mounted
+component, and the browser its view, across pans, toggles and region changes. The app moves
+it with ``st_folium``'s ``center``/``zoom`` (:func:`view_center`, :func:`view_zoom`). Every
+layer, the countries included (fitted to the app's box, with their labels and the inset),
+is drawn from the view contents and handed to ``st_folium`` as feature groups
+(``feature_group_to_add``), which streamlit-folium swaps in place. So the map draws, with
+the same numbers in its popups, exactly what the table, the sources panel and the exports
+list.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from typing import Any
 
 import folium
+from branca.element import MacroElement
+from jinja2 import Template
 
-from regionmap.citations import number_sources
+from regionmap.citations import Bibliography, number_sources
 from regionmap.credits import default_export_date
 from regionmap.legend import legend_entries, legend_html
 from regionmap.offline import OfflineMap
 from regionmap.render import MapLegend, ScreenshotFooter, build_map
 from regionmap.screenshot import screenshot_footer
 from regionmap.styles import Style, layer_styles
-from regionmap.view import BBox, Shown, ViewContents
+from regionmap.view import WORLD, BBox, Shown, ViewContents
 
-__all__ = ["base_map", "data_groups"]
+__all__ = ["APP_MAP_SIZE", "base_map", "data_groups", "view_center", "view_zoom"]
+
+#: The app map's size in pixels, as ``view_zoom`` assumes it (560 px high; the width of the
+#: main column of a wide page beside the sidebar on a laptop screen).
+APP_MAP_SIZE = (900, 560)
 
 
-def base_map(
-    basemaps: Shown,
-    *,
-    anchor: BBox,
-    tiles: str | None = None,
-    backdrops: dict[str, list[dict[str, Any]]] | None = None,
-) -> OfflineMap:
-    """The map fitted to the app's view, with the basemap layers only.
+def base_map(tiles: str | None = None) -> OfflineMap:
+    """The app's mounted map: Leaflet, the plugins and the controls, no layer, no region.
 
-    The basemaps' sources are numbered on their own; :func:`regionmap.view.view_contents`
-    numbers basemaps first, so these are the numbers of the sources panel too.
+    The same for every view (but the online ``tiles``), so that streamlit-folium never
+    re-creates the component when the region changes; :func:`data_groups` brings the layers.
     """
     return build_map(
-        basemaps,
-        bbox=anchor,
-        bibliography=number_sources(basemaps),
+        [],
+        bbox=WORLD,
+        bibliography=Bibliography(),
         basemap=tiles,
-        backdrops=backdrops,
+        legend=False,
+        labels=False,
+        inset=False,
     )
+
+
+def view_center(bbox: BBox) -> tuple[float, float]:
+    """The (lat, lon) centre of a box, for ``st_folium``'s ``center``.
+
+    Examples
+    --------
+    >>> view_center((122, 24, 146.5, 46))
+    (35.0, 134.25)
+    """
+    west, south, east, north = bbox
+    return ((south + north) / 2, (west + east) / 2)
+
+
+def _mercator_y(lat: float) -> float:
+    """Web Mercator y of a latitude, as a fraction of the world's height (0 at the equator)."""
+    lat = max(-85.0511, min(85.0511, lat))
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / (2 * math.pi)
+
+
+def view_zoom(bbox: BBox, size: tuple[int, int] = APP_MAP_SIZE, snap: float = 0.25) -> float:
+    """The largest Leaflet zoom (a multiple of ``snap``, at least 1) showing all of ``bbox``.
+
+    Leaflet's ``getBoundsZoom`` for a map of ``size`` pixels: at zoom z the world is
+    256·2^z pixels wide.
+
+    Examples
+    --------
+    >>> view_zoom((122, 24, 146.5, 46))
+    4.75
+    >>> view_zoom((-180, -60, 180, 84))
+    1.25
+    """
+    west, south, east, north = bbox
+    width = max(east - west, 1e-6) / 360
+    height = max(_mercator_y(north) - _mercator_y(south), 1e-6)
+    zoom = math.log2(min(size[0] / width, size[1] / height) / 256)
+    return max(1.0, math.floor(zoom / snap) * snap)
+
+
+class MapBase(MacroElement):
+    """Replace the country labels and the inset of the mounted map (``rmap.base``)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+rmap.base({{ this.map.get_name() }}, {{ this.config_json }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, map_element: Any, config_json: str) -> None:
+        super().__init__()
+        self._name = "RegionmapBase"
+        self.map = map_element  # anything with get_name(): read at render time
+        self.config_json = config_json  # the JSON build_map wrote for rmap.setup (escaped)
 
 
 class _MountedMap:
@@ -61,8 +121,18 @@ def data_groups(
     contents: ViewContents | None,
     styles: Mapping[str, Style] | None = None,
     export_date: dt.date | None = None,
+    *,
+    basemaps: Shown = (),
+    anchor: BBox = WORLD,
+    tiles: str | None = None,
+    backdrops: dict[str, list[dict[str, Any]]] | None = None,
 ) -> list[folium.FeatureGroup]:
-    """The data layers of the contents as feature groups, with the selected feature open.
+    """The view's layers as feature groups for the mounted map, with the selected feature open.
+
+    ``basemaps`` (the ticked countries fitted to the app's box ``anchor``, with coarse
+    ``backdrops`` around them) come first, underneath the data layers of ``contents``; their
+    country labels and the inset (for boxes narrower than the world) replace the mounted
+    map's (:class:`MapBase`). ``tiles`` is the online basemap under them, if any.
 
     The popups' shared source lists, the legend (one entry per data layer in view, with its
     count) and the Screenshot control's footer (credits and sources of this view, dated
@@ -70,44 +140,72 @@ def data_groups(
     own when streamlit-folium adds them to the base map, and a screenshot always carries the
     footer of the view shown. ``styles`` are the colours and shapes of the whole catalog
     (:func:`regionmap.styles.layer_styles`), so a layer keeps its colour when another is
-    toggled. A view without data layers gets one empty group that clears the legend (and
-    holds the footer).
+    toggled. A view without layers gets one empty group that clears the legend, the labels
+    and the inset (and holds the footer).
     """
-    if contents is None or not contents.data_layers:
-        group = folium.FeatureGroup(name="Credits", show=True)
-        group.add_child(MapLegend(_MountedMap(), None), name="rm_legend")
-        if contents is not None:
-            footer = screenshot_footer(contents, export_date or default_export_date())
-            group.add_child(ScreenshotFooter(footer), name="rm_screenshot")
-        return [group]
-    footer_element = ScreenshotFooter(
-        screenshot_footer(contents, export_date or default_export_date())
-    )
-    m = build_map(
-        contents.data_layers,
-        bbox=contents.view.frame,
-        bibliography=contents.bibliography,
-        selected=contents.view.selected,
-        styles=styles,
-        legend=False,
-        labels=False,
-        inset=False,
-    )
-    children = list(m._children.values())
-    groups = [c for c in children if isinstance(c, folium.FeatureGroup)]
+    basemaps = list(basemaps)
+    bibliography = contents.bibliography if contents is not None else number_sources(basemaps)
+    groups: list[folium.FeatureGroup] = []
+    lists: list[Any] = []
+    base_config = "{}"
+    if basemaps:
+        base = build_map(
+            basemaps,
+            bbox=anchor,
+            bibliography=bibliography,
+            basemap=tiles,
+            backdrops=backdrops,
+            legend=False,
+            screenshot=False,
+        )
+        groups += _groups(base)
+        lists += _named(base, "RegionmapSources")
+        base_config = _named(base, "RegionmapSetup")[0].config_json
+    drawn: Shown = []
+    if contents is not None and contents.data_layers:
+        m = build_map(
+            contents.data_layers,
+            bbox=contents.view.frame,
+            bibliography=bibliography,
+            selected=contents.view.selected,
+            styles=styles,
+            legend=False,
+            labels=False,
+            inset=False,
+            basemap=tiles,
+        )
+        groups += _groups(m)
+        lists += _named(m, "RegionmapSources")
+        drawn = [(layer, features) for layer, features in contents.data_layers if features]
+    if not groups:
+        groups = [folium.FeatureGroup(name="Credits", show=True)]
+    first = groups[0]
+    if lists:
+        for other in lists[1:]:  # one numbering: the same key is the same list
+            lists[0].lists.update(other.lists)
+        first.add_child(lists[0], name="rm_sources", index=0)
+    used = styles if styles is not None else layer_styles(la for la, _ in drawn)
+    legend = legend_html(legend_entries(drawn, used)) or None
+    first.add_child(MapLegend(_MountedMap(), legend), name="rm_legend")
+    first.add_child(MapBase(_MountedMap(), base_config), name="rm_base")
+    if contents is not None:
+        footer = screenshot_footer(contents, export_date or default_export_date())
+        first.add_child(ScreenshotFooter(footer), name="rm_screenshot")
+    return groups
+
+
+def _named(m: folium.Map, name: str) -> list[Any]:
+    """The map's direct children with this element name (e.g. ``RegionmapSources``)."""
+    return [c for c in m._children.values() if getattr(c, "_name", "") == name]
+
+
+def _groups(m: folium.Map) -> list[folium.FeatureGroup]:
+    """The map's feature groups, their point layers re-pointed at the mounted map."""
+    groups = [c for c in m._children.values() if isinstance(c, folium.FeatureGroup)]
     for group in groups:
         for element in group._children.values():
             if hasattr(element, "map") and getattr(element, "_name", "") == "RegionmapPoints":
                 # streamlit-folium names the mounted map "map_div" in the groups it swaps in;
                 # the point layers must be added to that map, not to this throwaway one.
                 element.map = _MountedMap()
-    lists = [c for c in children if getattr(c, "_name", "") == "RegionmapSources"]
-    if groups and lists:
-        groups[0].add_child(lists[0], name="rm_sources", index=0)
-    if groups:
-        drawn = [(layer, features) for layer, features in contents.data_layers if features]
-        used = styles if styles is not None else layer_styles(la for la, _ in drawn)
-        legend = legend_html(legend_entries(drawn, used)) or None
-        groups[0].add_child(MapLegend(_MountedMap(), legend), name="rm_legend")
-        groups[0].add_child(footer_element, name="rm_screenshot")
     return groups

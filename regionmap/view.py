@@ -326,10 +326,10 @@ def _load(catalog: Catalog, view: View, resolution: str) -> tuple[list[Layer], l
 
 
 def _basemap_indices(layer: Layer, window: BBox) -> list[int]:
-    """Positions of a basemap's features that reach into a window (via its GeoDataFrame)."""
+    """Positions of a basemap's features that reach into a window."""
     if not layer.features:
         return []
-    hits = shapely.intersects(layer.frame.geometry.to_numpy(), shapely.box(*window))
+    hits = shapely.intersects(layer.geometries, shapely.box(*window))
     return [i for i, hit in enumerate(hits.tolist()) if hit and layer.features[i].get("geometry")]
 
 

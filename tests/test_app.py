@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +26,8 @@ from regionmap.safe_html import escape_text
 from regionmap.view import View, view_contents
 
 APP = ROOT / "app.py"
-JAPAN_FIT = "[[24.0, 122.0], [46.0, 146.5]]"
+#: The Japan preset's centre (lat, lon), as the app moves the mounted map there.
+JAPAN_CENTER = [35.0, 134.25]
 REMOTE = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.I)
 
 
@@ -115,7 +119,7 @@ def test_app_runs_offline():
     assert not at.exception, at.exception
     args = map_args(at)
     _assert_offline(args)
-    assert "Countries (Natural Earth)" in args["script"]
+    assert "Countries (Natural Earth)" in args["feature_group"]
     assert args["returned_objects"] == list(MAP_RETURNED)
     text = " ".join(m.value for m in at.caption) + " ".join(m.value for m in at.markdown)
     assert "Boundaries: Natural Earth, de facto; depiction implies no endorsement." in text
@@ -144,15 +148,19 @@ def test_toggling_each_layer_changes_the_map():
 
 def test_region_and_fit_change_the_map(user_catalog):
     at = _app().run()
-    world = map_args(at)["script"]
+    world = map_args(at)
     at.selectbox(key="region").set_value("japan").run()
-    japan = map_args(at)["script"]
-    assert JAPAN_FIT not in world and JAPAN_FIT in japan
+    japan = map_args(at)
+    # One mounted map moved in place: the same page and key, a new centre and zoom.
+    assert (japan["script"], japan["key"]) == (world["script"], world["key"])
+    assert world["center"] != JAPAN_CENTER and japan["center"] == JAPAN_CENTER
+    assert japan["zoom"] > world["zoom"]
     assert at.query_params["region"] == "japan"
     at.checkbox(key="fit").check().run()  # the sites span Okinawa to Germany
     assert not at.exception
-    fitted = map_args(at)["script"]
-    assert JAPAN_FIT not in fitted and "fitBounds" in fitted
+    fitted = map_args(at)
+    assert fitted["key"] == japan["key"] and fitted["center"] != JAPAN_CENTER
+    assert fitted["zoom"] < japan["zoom"]
     assert at.query_params["fit"] == "1"
 
 
@@ -196,7 +204,7 @@ def test_broken_layer_is_reported_and_others_render(user_catalog):
     assert "coordinate-range" in messages and "yaml-syntax" in messages
     args = map_args(at)
     assert "Kadena Air Base" in _tooltips(args)
-    assert "Countries (Natural Earth)" in args["script"]
+    assert "Countries (Natural Earth)" in args["feature_group"]
 
 
 def test_query_params_restore_state(user_catalog):
@@ -220,7 +228,7 @@ def test_query_params_restore_state(user_catalog):
             assert not at.checkbox(key=f"layer:{other}").value
     assert at.multiselect(key="countries").value == ["JPN"]
     args = map_args(at)
-    assert JAPAN_FIT in args["script"]
+    assert args["center"] == JAPAN_CENTER
     assert _tooltips(args) >= {"Kadena Air Base", "Yokosuka"}
     assert "Ramstein Air Base" not in _tooltips(args)
     selected = " ".join(m.value for m in at.markdown)
@@ -425,12 +433,10 @@ def test_fit_to_results_frames_the_search_and_filters_say_what_they_hide(user_ca
     at.text_input(key="q").input("kadena").run()
     next(b for b in at.button if b.label == "Fit to results").click().run()
     assert not at.exception, at.exception
-    fit = re.search(
-        r"fitBounds\(\s*\[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]",
-        map_args(at)["script"],
-    )
-    south, west, north, east = (float(v) for v in fit.groups())
-    assert west < 127.768 < east and south < 26.356 < north and east - west < 5
+    args = map_args(at)
+    lat, lon = args["center"]
+    # Centred near Kadena, zoomed in to a box under 5 degrees wide (view_zoom's map size).
+    assert abs(lon - 127.768) < 2.5 and abs(lat - 26.356) < 2.5 and args["zoom"] >= 7
     assert "Kadena Air Base" in _tooltips(map_args(at))
     at.text_input(key="q").input("").run()
     at.multiselect(key="agreements").select("us-phl-edca-2014").run()
@@ -455,3 +461,22 @@ def test_the_reported_frame_drives_map_table_and_sources():
     assert len(panel) == len(contents.bibliography.citations)
     for line, citation in zip(panel, contents.bibliography.citations, strict=True):
         assert line.startswith(f"\\[{citation.number}\\] ")
+
+
+def test_first_draw_loads_no_export_or_geopandas_code():
+    """Starting the app imports neither matplotlib (figures) nor geopandas/pyproj: they load
+    only when an export or a file upload asks for them (issue 15, cold start)."""
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=120).run()\n"
+        "assert not at.exception, at.exception\n"
+        "print(sorted(m for m in ('matplotlib', 'geopandas', 'pyproj', 'regionmap.figure')"
+        " if m in sys.modules))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout

@@ -191,3 +191,38 @@ def test_legend_on_the_app_map_follows_toggles(app_url):
         assert any(e.startswith("Declared basing") for e in after), after
         assert len(frame.locator(".rm-legend").all()) == 1  # swapped, never stacked
         assert frame.evaluate("() => window.rmProbe") == "same map"
+
+
+def test_region_change_moves_the_mounted_map(app_url):
+    """Choosing a region moves the map in place: the same component, centred on the region."""
+    with chromium_page(viewport=(1300, 900), timeout_ms=60_000) as page:
+        page.goto(app_url)
+        frame = _map_frame(page)
+        frame.wait_for_function(
+            "() => document.querySelectorAll('path.leaflet-interactive').length > 50"
+        )
+        # A mark on the map's window and on its iframe element: both survive only if the
+        # component is not mounted again.
+        frame.evaluate("() => { window.rmProbe = 'mounted once'; }")
+        page.eval_on_selector(MAP_IFRAME, "f => { f.dataset.rmProbe = 'same iframe'; }")
+        sidebar = page.locator("[data-testid='stSidebar']")
+        sidebar.locator("[data-testid='stSelectbox']").first.click()
+        page.get_by_role("option", name="Japan", exact=True).click()
+        frame.wait_for_function(
+            f"""() => {{ const c = map_div.getCenter();
+              return c.lng > {JAPAN[0]} && c.lng < {JAPAN[2]} &&
+                     c.lat > {JAPAN[1]} && c.lat < {JAPAN[3]} && map_div.getZoom() >= 4; }}"""
+        )
+        west, south, east, north = frame.evaluate(
+            "() => { const b = map_div.getBounds(); "
+            "return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
+        )
+        assert west <= JAPAN[0] + 0.5 and east >= JAPAN[2] - 0.5  # the preset is in view
+        assert south <= JAPAN[1] + 0.5 and north >= JAPAN[3] - 0.5
+        assert east - west < 90
+        assert frame.evaluate("() => window.rmProbe") == "mounted once"
+        assert page.eval_on_selector(MAP_IFRAME, "f => f.dataset.rmProbe") == "same iframe"
+        # The countries were swapped in at the region's detail, with the region's inset.
+        frame.wait_for_function("() => document.querySelector('.leaflet-control-minimap')")
+        assert frame.locator(".leaflet-control-minimap").count() == 1
+        assert frame.locator("path.leaflet-interactive").count() > 50

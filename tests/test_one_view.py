@@ -84,7 +84,7 @@ def _expected(contents: ViewContents) -> dict[str, list[int]]:
 
 def _map_features(contents: ViewContents) -> dict[str, list[int]]:
     """What the app's map draws of the data layers: reference -> popup citation numbers."""
-    m = base_map([], anchor=contents.view.frame)
+    m = base_map()
     m.get_root().render()
     script = "".join(
         _get_feature_group_string(g, m, i) for i, g in enumerate(data_groups(contents))
@@ -193,8 +193,7 @@ def test_selected_feature_is_opened_on_the_map(ref):
     contents = view_contents(CATALOG, View((122, 24, 146.5, 46), selected=ref))
     assert contents.selected is not None
     script = "".join(
-        _get_feature_group_string(g, base_map([], anchor=(122, 24, 146.5, 46)), i)
-        for i, g in enumerate(data_groups(contents))
+        _get_feature_group_string(g, base_map(), i) for i, g in enumerate(data_groups(contents))
     )
     assert "openPopup" in script and "jp-kadena" in script
 

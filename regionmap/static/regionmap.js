@@ -145,7 +145,7 @@
   }
 
   function labels(map, spec) {
-    var pane = map.createPane("rmLabels");
+    var pane = map.getPane("rmLabels") || map.createPane("rmLabels");
     pane.style.zIndex = 450;  // above shapes, below markers, tooltips and popups
     pane.style.pointerEvents = "none";
     var items = [];
@@ -227,7 +227,8 @@
     }
     map.on("zoomend moveend resize", schedule);
     schedule();
-    return {group: group, place: schedule};
+    return {group: group, place: schedule,
+            remove: function () { map.off("zoomend moveend resize", schedule); map.removeLayer(group); }};
   }
 
   // --- keyboard ---------------------------------------------------------------------------
@@ -465,6 +466,17 @@
     }
     if (state.labels) { state.labels.place(); }
     return state.legend;
+  };
+
+  // Replace the country labels and the inset of a mounted map (the app sends them with the
+  // countries, in its swapped-in groups, so a region change needs no new map).
+  rmap.base = function (map, config) {
+    var state = stateOf(map);
+    if (state.labels) { state.labels.remove(); state.labels = null; }
+    if (state.inset) { map.removeControl(state.inset); state.inset = null; }
+    if (config.inset) { state.inset = inset(map, config.inset); }
+    if (config.labels) { state.labels = labels(map, config.labels); }
+    return state;
   };
 
   // Legend, labels, inset and keyboard, after every layer of the map has been added.
