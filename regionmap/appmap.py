@@ -84,7 +84,7 @@ def view_zoom(bbox: BBox, size: tuple[int, int] = APP_MAP_SIZE, snap: float = 0.
     >>> view_zoom((122, 24, 146.5, 46))
     4.75
     >>> view_zoom((-180, -60, 180, 84))
-    1.25
+    1.5
     """
     west, south, east, north = bbox
     width = max(east - west, 1e-6) / 360
