@@ -27,7 +27,7 @@ import yaml
 from pydantic import ValidationError
 
 from regionmap.geojson import Limits, ReadResult
-from regionmap.prepared import read_prepared
+from regionmap.prepared import prepared_frame, read_prepared_digest
 from regionmap.problems import CatalogError, Problem, has_errors
 from regionmap.safe_yaml import UnsafeYaml, load_metadata_yaml
 from regionmap.schema import LayerMeta, is_kebab_id
@@ -81,6 +81,9 @@ class Layer:
     problems: list[Problem] = field(default_factory=list)
     collection: dict[str, Any] | None = None
     data_path: Path | None = None
+    #: The collection as loaded from the stored GeoJSON and that file's SHA-256, when it is
+    #: that file exactly (big layers; see :mod:`regionmap.prepared`): keys the frame's copy.
+    stored: tuple[dict[str, Any], str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -114,6 +117,9 @@ class Layer:
     def frame(self) -> geopandas.GeoDataFrame:
         """The features as a GeoDataFrame in EPSG:4326 (properties as columns)."""
         import geopandas
+
+        if self.stored is not None and self.stored[0] is self.collection and self.data_path:
+            return prepared_frame(self.data_path, self.stored[1], self.features)
 
         return geopandas.GeoDataFrame.from_features(self.features, crs="EPSG:4326")
 
@@ -592,13 +598,15 @@ def load_entry(
             return layer
         assert path is not None
         current = entry.display(path)
-        result = read_prepared(path, fix=fix, limits=limits, display_name=current)
+        result, digest = read_prepared_digest(path, fix=fix, limits=limits, display_name=current)
         layer.problems.extend(result.problems)
         layer.data_path = path
         if result.collection is not None:
             layer.problems.extend(check_citations(meta, result, current))
             if not has_errors(layer.problems):
                 layer.collection = result.collection
+                if digest is not None:
+                    layer.stored = (result.collection, digest)
     except Exception as exc:  # isolation: one layer's failure never reaches the others
         layer.collection = None
         layer.problems.append(_load_failed(current, exc))

@@ -25,17 +25,33 @@ import os
 import stat
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from regionmap.geojson import Limits, ReadResult, read_geojson
 from regionmap.problems import Problem
 
-__all__ = ["RECORD_MIN_FEATURES", "RECORD_SUFFIX", "read_prepared", "record_for", "rules_digest"]
+if TYPE_CHECKING:
+    import geopandas
+
+__all__ = [
+    "FRAME_SUFFIX",
+    "RECORD_MIN_FEATURES",
+    "RECORD_SUFFIX",
+    "frame_for",
+    "prepared_frame",
+    "read_prepared",
+    "read_prepared_digest",
+    "record_for",
+    "rules_digest",
+]
 
 RECORD_SUFFIX = ".checked.json"
+FRAME_SUFFIX = ".frame.parquet"
+_DIGEST_KEY = b"regionmap:geojson-sha256"
 #: Layers with at least this many features get a record (checking fewer takes under half a
 #: second, and the built-in catalog's files stay alone in their folder).
 RECORD_MIN_FEATURES = 20_000
@@ -71,20 +87,32 @@ def read_prepared(
     >>> read_prepared(Path("data/events.geojson")).ok  # doctest: +SKIP
     True
     """
+    return read_prepared_digest(path, fix=fix, limits=limits, display_name=display_name)[0]
+
+
+def read_prepared_digest(
+    path: Path, *, fix: bool = False, limits: Limits | None = None, display_name: str | None = None
+) -> tuple[ReadResult, str | None]:
+    """:func:`read_prepared`, and the SHA-256 of the bytes the collection is exactly (or None).
+
+    The digest is only given when the collection is the file's content as it is stored (read
+    from a current record, or checked and recorded now); it keys :func:`prepared_frame`.
+    """
     limits = limits or Limits()
     name = display_name or str(path)
     if fix:  # repairs are reported as warnings each time: always the full check
-        return read_geojson(path, fix=fix, limits=limits, display_name=name)
+        return read_geojson(path, fix=fix, limits=limits, display_name=name), None
     with contextlib.suppress(Exception):  # any doubt about the record: check in full
         fast = _from_record(path, limits, name)
         if fast is not None:
             return fast
     before = _identity(path)
     result = read_geojson(path, limits=limits, display_name=name)
+    digest = None
     if result.ok and before is not None and result.feature_count >= RECORD_MIN_FEATURES:
         with contextlib.suppress(Exception):  # the record is an optimisation, never a failure
-            _write_record(path, result, limits, before)
-    return result
+            digest = _write_record(path, result, limits, before)
+    return result, digest
 
 
 def _identity(path: Path) -> tuple[int, int, int, int] | None:
@@ -98,7 +126,7 @@ def _identity(path: Path) -> tuple[int, int, int, int] | None:
     return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
-def _from_record(path: Path, limits: Limits, name: str) -> ReadResult | None:
+def _from_record(path: Path, limits: Limits, name: str) -> tuple[ReadResult, str] | None:
     """The result from a current record, or None when there is none or it does not fit."""
     try:
         record = orjson.loads(record_for(path).read_bytes())
@@ -116,7 +144,8 @@ def _from_record(path: Path, limits: Limits, name: str) -> ReadResult | None:
         if not stat.S_ISREG(info.st_mode) or info.st_size != record.get("size"):
             return None
         raw = handle.read(info.st_size + 1)
-    if hashlib.sha256(raw).hexdigest() != record.get("sha256"):
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != record.get("sha256"):
         return None
     collection = orjson.loads(raw)
     del raw
@@ -126,27 +155,32 @@ def _from_record(path: Path, limits: Limits, name: str) -> ReadResult | None:
     problems = [Problem(**{**p, "file": name}) for p in record.get("problems", [])]
     if any(p.is_error for p in problems):
         return None
-    return ReadResult(
+    result = ReadResult(
         name,
         problems=problems,
         collection=collection,
         geometry_types=Counter(record.get("geometry_types", {})),
         vertex_count=int(record.get("vertex_count", 0)),
     )
+    return result, digest
 
 
 def _write_record(
     path: Path, result: ReadResult, limits: Limits, before: tuple[int, int, int, int]
-) -> None:
-    """Record a check that changed nothing, atomically, if the file stayed the same."""
+) -> str | None:
+    """Record a check that changed nothing, atomically, if the file stayed the same.
+
+    Returns the digest of the file's bytes when they are the checked collection exactly.
+    """
     assert result.collection is not None
     raw = path.read_bytes()
     normalised = orjson.dumps(result.collection)
     if raw.rstrip(b"\n") != normalised or _identity(path) != before:
-        return  # not the stored form (e.g. a hand-edited file): the full check stays the way
+        return None  # not the stored form (a hand-edited file): the full check stays the way
+    digest = hashlib.sha256(raw).hexdigest()
     record: dict[str, Any] = {
         "format": _FORMAT,
-        "sha256": hashlib.sha256(raw).hexdigest(),
+        "sha256": digest,
         "size": len(raw),
         "rules": rules_digest(),
         "limits": dataclasses.asdict(limits),
@@ -155,13 +189,59 @@ def _write_record(
         "vertex_count": result.vertex_count,
         "problems": [dataclasses.asdict(p) for p in result.problems],
     }
-    target = record_for(path)
+    _write_atomic(record_for(path), lambda handle: handle.write(orjson.dumps(record)))
+    return digest
+
+
+def _write_atomic(target: Path, write: Callable[[Any], Any]) -> None:
+    """Write through a hidden temporary file beside ``target``, then rename it into place."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(orjson.dumps(record))
+            write(handle)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def frame_for(data_path: Path) -> Path:
+    """The GeoParquet copy of a big layer's features: beside the GeoJSON, ``.frame.parquet``."""
+    return data_path.with_suffix(FRAME_SUFFIX)
+
+
+def prepared_frame(
+    data_path: Path, digest: str, features: list[dict[str, Any]]
+) -> geopandas.GeoDataFrame:
+    """The features as a GeoDataFrame, from the GeoParquet copy keyed by ``digest`` if current.
+
+    Building a frame from a million feature dicts takes seconds; reading the same frame
+    from GeoParquet a fraction of that. When there is no current copy, the frame is built
+    from the features and the copy written (best effort) for the next cold start. The copy
+    carries the digest of the GeoJSON bytes it was built from, and is used only for that.
+    """
+    import geopandas
+    import pyarrow.parquet as pq
+
+    target = frame_for(data_path)
+    with contextlib.suppress(Exception):  # any doubt about the copy: build from the features
+        schema = pq.read_schema(target)
+        if (schema.metadata or {}).get(_DIGEST_KEY) == digest.encode():
+            frame = geopandas.GeoDataFrame.from_arrow(pq.read_table(target))
+            if len(frame) == len(features) and frame.crs == "EPSG:4326":
+                return frame
+    frame = geopandas.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    with contextlib.suppress(Exception):
+        _write_frame(target, frame, digest)
+    return frame
+
+
+def _write_frame(target: Path, frame: geopandas.GeoDataFrame, digest: str) -> None:
+    """Write the frame as GeoParquet with the digest in its schema metadata, atomically."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(frame.to_arrow(index=False))
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), _DIGEST_KEY: digest})
+    _write_atomic(target, lambda handle: pq.write_table(table, handle))

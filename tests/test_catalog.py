@@ -35,9 +35,11 @@ def test_loading_one_layer_reads_only_its_files(copy_builtin, monkeypatch):
     import regionmap.catalog as catalog_module
 
     read = []
-    real = catalog_module.read_prepared
+    real = catalog_module.read_prepared_digest
     monkeypatch.setattr(
-        catalog_module, "read_prepared", lambda path, **kw: read.append(path) or real(path, **kw)
+        catalog_module,
+        "read_prepared_digest",
+        lambda path, **kw: read.append(path) or real(path, **kw),
     )
     catalog = Catalog(copy_builtin, root=copy_builtin)
     first = catalog.ids()[0]

@@ -122,3 +122,31 @@ def test_small_layers_get_no_record(layer_folder, monkeypatch):
     monkeypatch.setattr(prepared, "RECORD_MIN_FEATURES", 61)
     assert _load(layer_folder).ok
     assert not (layer_folder / "data" / "points.checked.json").exists()
+
+
+def test_the_frame_of_a_big_layer_is_kept_as_geoparquet_for_that_file_only(layer_folder):
+    built = _load(layer_folder).frame  # checks in full, records; builds and keeps the frame
+    parquet = layer_folder / "data" / "points.frame.parquet"
+    assert parquet.is_file()
+    written = parquet.stat().st_mtime_ns
+    again = _load(layer_folder).frame  # from the record and the GeoParquet copy
+    assert parquet.stat().st_mtime_ns == written, "the copy should be read, not rebuilt"
+    assert again.equals(built) and again.crs == "EPSG:4326"
+    assert list(again.columns) == list(built.columns) == ["geometry", "name", "year"]
+
+    data = layer_folder / "data" / "points.geojson"
+    doc = json.loads(data.read_text())
+    doc["features"][0]["properties"]["name"] = "renamed"
+    data.write_text(json.dumps(doc, separators=(",", ":")))
+    edited = _load(layer_folder)
+    assert edited.frame["name"].iloc[0] == "renamed"  # not the stale copy
+
+
+def test_a_filtered_layer_builds_its_own_frame(layer_folder):
+    from regionmap.stores import open_catalog
+
+    assert len(_load(layer_folder).frame) == 60  # the full layer keeps its copy
+    catalog = open_catalog(layer_folder, root=layer_folder.parent / "none")
+    clipped = catalog.load("points", bbox=(10, 45, 11, 46))
+    assert 0 < len(clipped.features) < 60
+    assert len(clipped.frame) == len(clipped.features)
