@@ -275,6 +275,7 @@ def _tile_js() -> tuple[tuple[str, str], ...]:
     return (
         ("pmtiles", _script_uri("pmtiles/pmtiles.js")),
         ("protomaps_leaflet", _script_uri("protomaps-leaflet/protomaps-leaflet.js")),
+        ("regionmap_tiles_js", _data_uri(_own_bytes("regionmap-tiles.js"), "text/javascript")),
     )
 
 
@@ -283,13 +284,14 @@ def tile_js() -> list[tuple[str, str]]:
 
     pmtiles 4.4.1 (global ``pmtiles``: the archive reader, with ``FileSource`` for an archive
     held in a Blob) and protomaps-leaflet 5.1.0 (global ``protomapsL``: a Leaflet grid layer
-    that paints vector tiles on canvases), vendored from npm by ``scripts/vendor_assets.py``.
-    They load after Leaflet; pages without a tiled layer do not carry them (about 150 kB).
+    that paints vector tiles on canvases), vendored from npm by ``scripts/vendor_assets.py``,
+    then regionmap's ``static/regionmap-tiles.js`` (``rmap.tiles``). They load after Leaflet;
+    pages without a tiled layer do not carry them (about 150 kB).
 
     Examples
     --------
     >>> [name for name, _ in tile_js()]
-    ['pmtiles', 'protomaps_leaflet']
+    ['pmtiles', 'protomaps_leaflet', 'regionmap_tiles_js']
     """
     return list(_tile_js())
 
