@@ -43,7 +43,7 @@ from regionmap.state import ViewState, state_from_query, state_to_query
 from regionmap.store import NewLayer
 from regionmap.stores import open_catalog
 from regionmap.styles import layer_styles, layer_swatch
-from regionmap.table import feature_rows, rows_csv, shown_geojson
+from regionmap.table import feature_rows, rows_csv, shown_geojson, table_page
 from regionmap.upload import (
     max_upload_mb,
     preview_layer,
@@ -500,11 +500,18 @@ def table_tab(contents: ViewContents | None) -> None:
     """The data features in the frame as a sortable table, with CSV and GeoJSON downloads."""
     shown = contents.data_layers if contents is not None else []
     bib = contents.bibliography if contents is not None else Bibliography()
-    rows = feature_rows(shown, bib)
+    page = table_page(shown, bib, int(st.session_state.get("table_page") or 1) - 1)
+    if (st.session_state.get("table_page") or 1) > page.pages:  # fewer pages than before
+        st.session_state["table_page"] = page.pages
+    rows = page.rows
     st.session_state["_table_refs"] = [row["ref"] for row in rows]
+    paging = ""
+    if page.pages > 1:  # a big layer: one page of rows at a time, never the whole table
+        st.number_input("Table page", min_value=1, max_value=page.pages, key="table_page")
+        paging = f" Page {page.page + 1} of {page.pages} shows {len(rows)}; sorting sorts the page."
     st.caption(
-        f"{len(rows)} feature(s) in the frame. Click a column header to sort; select a row to "
-        "see the feature's details and sources above the table and its popup on the map."
+        f"{page.total} feature(s) in the frame.{paging} Click a column header to sort; select a "
+        "row to see the feature's details and sources above the table and its popup on the map."
     )
     st.dataframe(
         rows,
@@ -522,7 +529,11 @@ def table_tab(contents: ViewContents | None) -> None:
     )
     columns = st.columns(5)
     columns[0].download_button(
-        "Table CSV", rows_csv(rows), "regionmap-table.csv", "text/csv", on_click="ignore"
+        "Table CSV",
+        lambda: rows_csv(feature_rows(shown, bib)),
+        "regionmap-table.csv",
+        "text/csv",
+        on_click="ignore",
     )
     for column, fmt in zip(columns[1:], ("geojson", "csv", "kml", "gpkg"), strict=True):
         suffix, media_type, _ = DOWNLOADS[fmt]
