@@ -44,6 +44,8 @@ from regionmap.store import NewLayer
 from regionmap.stores import open_catalog
 from regionmap.styles import layer_styles, layer_swatch
 from regionmap.table import feature_rows, rows_csv, shown_geojson, table_page
+from regionmap.tilemap import TileSource, is_tiled
+from regionmap.tileserve import publish
 from regionmap.upload import (
     max_upload_mb,
     preview_layer,
@@ -245,6 +247,22 @@ def basemap_layers(
     return shown, backdrops
 
 
+#: The app's static folder (served at /app/static/, .streamlit/config.toml): a cache of the
+#: tiled layers' archives, git-ignored.
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def tile_sources(contents: ViewContents | None) -> dict[str, TileSource]:
+    """The view's tiled layers, published to the static folder for range requests."""
+    found: dict[str, TileSource] = {}
+    for layer, _ in contents.data_layers if contents is not None else []:
+        if is_tiled(layer):
+            source = publish(layer, STATIC_DIR, st.get_option("server.baseUrlPath") or "/")
+            if source is not None:
+                found[layer.id] = source
+    return found
+
+
 def current_frame(anchor: tuple, base: tuple) -> MapFrame:
     """The frame: the map's last reported view of this base map, else the app's box."""
     stored = st.session_state.get("_frame")
@@ -288,14 +306,24 @@ def view_area(
     st.query_params.from_dict(state_to_query(replace(state, feature=selected), default))
     if contents is not None:
         filter_notes(contents)
-    m = base_map(basemaps, anchor=anchor, tiles=state.basemap, backdrops=backdrops)
+    sources = tile_sources(contents)
+    m = base_map(
+        basemaps,
+        anchor=anchor,
+        tiles=state.basemap,
+        backdrops=backdrops,
+        tiled=contents.data_layers if sources and contents else None,
+        sources=sources,
+        styles=styles,
+        filters=state.filters,
+    )
     out = st_folium(
         m,
         key="map",
         height=560,
         use_container_width=True,
         returned_objects=list(MAP_RETURNED),
-        feature_group_to_add=data_groups(contents, styles),
+        feature_group_to_add=data_groups(contents, styles, tiled=frozenset(sources)),
         on_change=lambda: map_reported(anchor, base_key),
     )
     reported = map_frame(out, anchor)

@@ -18,11 +18,13 @@ import folium
 
 from regionmap.citations import number_sources
 from regionmap.credits import default_export_date
+from regionmap.filters import Filters
 from regionmap.legend import legend_entries, legend_html
 from regionmap.offline import OfflineMap
-from regionmap.render import MapLegend, ScreenshotFooter, build_map
+from regionmap.render import MapLegend, ScreenshotFooter, TileCitations, build_map
 from regionmap.screenshot import screenshot_footer
 from regionmap.styles import Style, layer_styles
+from regionmap.tilemap import TileSource
 from regionmap.view import BBox, Shown, ViewContents
 
 __all__ = ["base_map", "data_groups"]
@@ -34,18 +36,31 @@ def base_map(
     anchor: BBox,
     tiles: str | None = None,
     backdrops: dict[str, list[dict[str, Any]]] | None = None,
+    tiled: Shown | None = None,
+    sources: Mapping[str, TileSource] | None = None,
+    styles: Mapping[str, Style] | None = None,
+    filters: Filters | None = None,
 ) -> OfflineMap:
-    """The map fitted to the app's view, with the basemap layers only.
+    """The map fitted to the app's view, with the basemap layers and the tiled layers.
 
     The basemaps' sources are numbered on their own; :func:`regionmap.view.view_contents`
-    numbers basemaps first, so these are the numbers of the sources panel too.
+    numbers basemaps first, so these are the numbers of the sources panel too. Tiled layers
+    (big layers drawn from their PMTiles archive, read from ``sources``' URLs) belong to the
+    base map: the browser draws them on every pan and zoom with no rerun, and they change
+    only with the filters. Their popups cite by the numbers the data groups carry
+    (:class:`regionmap.render.TileCitations`), which follow the view as the sources panel does.
     """
+    tiled = [(layer, []) for layer, _ in tiled or [] if sources and layer.id in sources]
     return build_map(
-        basemaps,
+        [*basemaps, *tiled],
         bbox=anchor,
         bibliography=number_sources(basemaps),
         basemap=tiles,
         backdrops=backdrops,
+        styles=styles,
+        legend=False,  # the data groups carry the legend (tiled layers' entries included)
+        tiles=dict(sources or {}),
+        filters=filters,
     )
 
 
@@ -61,6 +76,7 @@ def data_groups(
     contents: ViewContents | None,
     styles: Mapping[str, Style] | None = None,
     export_date: dt.date | None = None,
+    tiled: frozenset[str] = frozenset(),
 ) -> list[folium.FeatureGroup]:
     """The data layers of the contents as feature groups, with the selected feature open.
 
@@ -71,7 +87,8 @@ def data_groups(
     footer of the view shown. ``styles`` are the colours and shapes of the whole catalog
     (:func:`regionmap.styles.layer_styles`), so a layer keeps its colour when another is
     toggled. A view without data layers gets one empty group that clears the legend (and
-    holds the footer).
+    holds the footer). Layers in ``tiled`` are drawn by the base map from their tiles: they
+    get no group here, only their legend entry.
     """
     if contents is None or not contents.data_layers:
         group = folium.FeatureGroup(name="Credits", show=True)
@@ -84,7 +101,8 @@ def data_groups(
         screenshot_footer(contents, export_date or default_export_date())
     )
     m = build_map(
-        contents.data_layers,
+        [(layer, features) for layer, features in contents.data_layers if layer.id not in tiled]
+        or [(layer, []) for layer, _ in contents.data_layers[:1]],
         bbox=contents.view.frame,
         bibliography=contents.bibliography,
         selected=contents.view.selected,
@@ -110,4 +128,8 @@ def data_groups(
         legend = legend_html(legend_entries(drawn, used)) or None
         groups[0].add_child(MapLegend(_MountedMap(), legend), name="rm_legend")
         groups[0].add_child(footer_element, name="rm_screenshot")
+        for layer, _ in contents.data_layers:
+            if layer.id in tiled:
+                cites = TileCitations(layer, contents.bibliography)
+                groups[0].add_child(cites, name=f"rm_cites_{len(groups[0]._children)}")
     return groups

@@ -47,10 +47,10 @@ from regionmap.safe_html import escape_text
 from regionmap.schema import Style
 from regionmap.screenshot import Footer
 from regionmap.styles import layer_styles, marker_svg
-from regionmap.tilemap import TileSource, spec_json, tile_spec
+from regionmap.tilemap import TileSource, spec_json, tile_citations, tile_spec
 from regionmap.view import WORLD, is_basemap
 
-__all__ = ["SEA_COLOUR", "build_map", "map_html"]
+__all__ = ["SEA_COLOUR", "TileCitations", "build_map", "map_html"]
 
 BBox = tuple[float, float, float, float]
 Shown = list[tuple[Layer, list[dict[str, Any]]]]
@@ -133,6 +133,27 @@ rmap.tiles({{ this.map.get_name() }}, {{ this._parent.get_name() }}, {{ this.spe
         self._name = "RegionmapTiles"
         self.map = map_element
         self.spec_json = spec_json(spec)
+
+
+class TileCitations(MacroElement):
+    """A tiled layer's citation numbers in this view, for its popups (``window.rmTileCites``).
+
+    In the app the tiled layer lives on the base map, which stays put while the frame moves;
+    the numbering follows the view, so it travels in the data groups swapped in on each rerun.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(window.rmTileCites = window.rmTileCites || {})[{{ this.id_json }}] = {{ this.cites_json }};
+{% endmacro %}"""
+    )
+
+    def __init__(self, layer: Layer, bibliography: Bibliography) -> None:
+        super().__init__()
+        self._name = "RegionmapTileCites"
+        numbers, cites = tile_citations(layer, bibliography)
+        self.id_json = spec_json(layer.id)
+        self.cites_json = spec_json({"numbers": numbers, "cites": cites})
 
 
 class _Setup(MacroElement):

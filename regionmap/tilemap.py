@@ -37,6 +37,7 @@ __all__ = [
     "is_tiled",
     "spec_json",
     "thinned_note",
+    "tile_citations",
     "tile_spec",
 ]
 
@@ -162,6 +163,18 @@ def _time(layer: Layer, filters: Filters) -> dict[str, Any] | None:
     return {"start": time.start, "end": time.end, "first": first, "last": last}
 
 
+def tile_citations(
+    layer: Layer, bibliography: Bibliography
+) -> tuple[dict[str, int], dict[str, str]]:
+    """A tiled layer's source keys to numbers, and those numbers' citations as escaped HTML."""
+    assert layer.meta is not None
+    by_url = {c.source.url: c.number for c in bibliography.citations}
+    numbers = {s.key: by_url[s.url] for s in layer.meta.sources if s.url in by_url}
+    mine = set(numbers.values())
+    cites = {str(c.number): citation_html(c) for c in bibliography.citations if c.number in mine}
+    return numbers, cites
+
+
 def tile_spec(
     layer: Layer,
     style: Style,
@@ -178,9 +191,7 @@ def tile_spec(
     filters = filters or Filters()
     if HIDES in filter_effects(layer, filters).values():
         return None
-    by_url = {c.source.url: c.number for c in bibliography.citations}
-    numbers = {s.key: by_url[s.url] for s in layer.meta.sources if s.url in by_url}
-    cites = {str(c.number): citation_html(c) for c in bibliography.citations}
+    numbers, cites = tile_citations(layer, bibliography)
     spec: dict[str, Any] = {
         "id": layer.id,
         "title": layer.meta.title,
@@ -206,7 +217,7 @@ def tile_spec(
     return spec
 
 
-def spec_json(spec: dict[str, Any]) -> str:
+def spec_json(spec: Any) -> str:
     """A tile spec as JSON for a ``<script>`` block that branca renders again as a template.
 
     ``{{``, ``{%`` and ``{#`` cannot occur in JSON's structure (an object opens with ``"`` or

@@ -6,28 +6,26 @@ with :func:`regionmap.tiles.build_pmtiles` as the add command does for big layer
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import pytest
 from browser import chromium_page
-from catalogs import PAYLOADS, point, source, write_layer
+from catalogs import PAYLOADS, tiled_crowd
 
 from regionmap.catalog import ROOT, Catalog
 from regionmap.export import export_view
 from regionmap.filters import Filters
-from regionmap.tiles import build_pmtiles
 
 pytestmark = pytest.mark.browser
 
 #: Around Osaka: a city-sized frame.
 CITY = "135.3,34.55,135.7,34.8"
-HOSTILE = f"{PAYLOADS['img']} {PAYLOADS['script']} {PAYLOADS['jinja-expr']}"
 
 #: The folium map object (map_html names it map_000...).
 MAP = "window[Object.keys(window).find(k => k.startsWith('map_'))]"
-#: The pixel colour under a map point, read from the tile canvas there (RGBA), or null.
-PIXEL = """([lat, lon]) => {
+#: The pixel colour under a map point, read from the tile canvas there (RGBA), or null; MAP
+#: stands for the map's variable.
+PIXEL_AT = """([lat, lon]) => {
   const m = MAP;
   const p = m.latLngToContainerPoint([lat, lon]);
   const box = m.getContainer().getBoundingClientRect();
@@ -41,50 +39,21 @@ PIXEL = """([lat, lon]) => {
   const k = c.width / r.width;
   const rgba = c.getContext('2d').getImageData((x - r.left) * k, (y - r.top) * k, 1, 1).data;
   return Array.from(rgba);
-}""".replace("MAP", MAP)
-CLICK_AT = """([lat, lon]) => {
+}"""
+PIXEL = PIXEL_AT.replace("MAP", MAP)
+#: Page coordinates of a map point.
+POINT_AT = """([lat, lon]) => {
   const m = MAP;
   const p = m.latLngToContainerPoint([lat, lon]);
   const box = m.getContainer().getBoundingClientRect();
   return [box.left + p.x, box.top + p.y];
-}""".replace("MAP", MAP)
+}"""
+CLICK_AT = POINT_AT.replace("MAP", MAP)
 
 
 @pytest.fixture(scope="module")
 def tiled_catalog(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("tiled")
-    rng = random.Random(17)
-    features = [
-        point(f"p{i}", f"Place {i}", rng.uniform(135.0, 136.0), rng.uniform(34.3, 35.0),
-              year=str(rng.randint(1990, 2020)))
-        for i in range(3000)
-    ]  # fmt: skip
-    # Keep the crowd off the two lone points below, so a click there finds only them.
-    lone = ((135.5, 34.7), (135.4, 34.6))
-    features = [
-        f
-        for f in features
-        if all(abs(f["geometry"]["coordinates"][0] - x) > 0.02 or
-               abs(f["geometry"]["coordinates"][1] - y) > 0.02 for x, y in lone)
-    ]  # fmt: skip
-    # Two points apart from the crowd: one with hostile text (in the window), one outside it.
-    features.append(
-        point("hostile", HOSTILE, 135.5, 34.7, year="2000", note=PAYLOADS["close-script"],
-              field=PAYLOADS["svg"], sources=["second"])
-    )  # fmt: skip
-    features.append(point("old", "Too old", 135.4, 34.6, year="1950"))
-    meta = write_layer(
-        folder,
-        "crowd",
-        features,
-        sources=[source("src"), source("second", "Second source", "https://example.org/b")],
-        popup=[{"field": "field", "label": "Field <b>"}, {"field": "year", "label": "Year"}],
-        time={"start": "year"},
-        style={"color": "#d55e00", "marker": "square", "radius": 5},
-    )
-    data = meta.parent.parent / "data" / "crowd.geojson"
-    build_pmtiles(data, "crowd")
-    return folder
+    return tiled_crowd(tmp_path_factory.mktemp("tiled"))
 
 
 def test_standalone_html_draws_tiles_offline_with_cited_escaped_popup(tiled_catalog, tmp_path):

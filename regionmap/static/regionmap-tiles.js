@@ -74,10 +74,17 @@
     return keys.filter(function (k) { return typeof k === "string"; });
   }
 
+  function citesOf(spec) {
+    // The app swaps in the view's numbering with each rerun (render.TileCitations); the
+    // standalone page has it in the spec.
+    return (window.rmTileCites && window.rmTileCites[spec.id]) || spec;
+  }
+
   function citedNumbers(spec, props) {
     var numbers = [];
+    var known = citesOf(spec).numbers;
     citedKeys(spec, props).forEach(function (key) {
-      var n = spec.numbers[key];
+      var n = known[key];
       if (n !== undefined && numbers.indexOf(n) < 0) { numbers.push(n); }
     });
     return numbers;
@@ -116,7 +123,7 @@
       list.appendChild(el("b", null, "Sources"));
       numbers.forEach(function (n) {
         var holder = el("div");
-        holder.innerHTML = spec.cites[String(n)] || "";
+        holder.innerHTML = citesOf(spec).cites[String(n)] || "";
         while (holder.firstChild) { list.appendChild(holder.firstChild); }
       });
       box.appendChild(list);
@@ -184,9 +191,21 @@
     (rmap.tiled = rmap.tiled || []).push(state);
     // Leaflet's "load": every tile in view is painted (tests and the benchmark wait on it).
     layer.on("load", function () { state.loaded += 1; });
-    map.on("click", function (e) {
-      if (!group._map) { return; }  // the layer is switched off
-      var found = layer.queryTileFeaturesDebug(e.latlng.lng, e.latlng.lat, spec.radius + 4);
+    // Leaflet gives a click to the topmost interactive layer only (a country polygon under
+    // the points would take it), so the map's container is watched directly, before Leaflet
+    // (capture phase): a click on a point found in the tiles opens its popup and goes no
+    // further; any other click reaches Leaflet as before.
+    var down = null;
+    var box = map.getContainer();
+    box.addEventListener("mousedown", function (e) { down = [e.clientX, e.clientY]; }, true);
+    box.addEventListener("click", function (e) {
+      if (!group._map || !down) { return; }
+      if (Math.abs(e.clientX - down[0]) + Math.abs(e.clientY - down[1]) > 4) { return; }  // a drag
+      if (e.target && e.target.closest && e.target.closest(".leaflet-popup, .leaflet-control")) {
+        return;
+      }
+      var latlng = map.mouseEventToLatLng(e);
+      var found = layer.queryTileFeaturesDebug(latlng.lng, latlng.lat, spec.radius + 4);
       var picked = null;
       found.forEach(function (features) {
         features.forEach(function (p) {
@@ -196,11 +215,12 @@
         });
       });
       if (!picked) { return; }
+      e.stopPropagation();
       L.popup({maxWidth: Math.max(150, Math.min(320, map.getSize().x - 64))})
-        .setLatLng(e.latlng)
+        .setLatLng(latlng)
         .setContent(popupOf(spec, picked.feature.props || {}))
         .openOn(map);
-    });
+    }, true);
     return layer;
   };
 })(window.L);
