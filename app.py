@@ -549,7 +549,6 @@ def table_tab(contents: ViewContents | None) -> None:
         on_select=select_row,
         selection_mode="single-row",
     )
-    collection = shown_geojson(shown, bib)
     st.caption(
         "Downloads hold the features in the table with their sources: the table as CSV, or the "
         "features with coordinates as GeoJSON, CSV, KML or GeoPackage (each re-imports with "
@@ -567,7 +566,8 @@ def table_tab(contents: ViewContents | None) -> None:
         suffix, media_type, _ = DOWNLOADS[fmt]
         column.download_button(
             f"{fmt.upper()} with coordinates" if fmt == "csv" else fmt.upper(),
-            lambda fmt=fmt: download_bytes(collection, fmt),
+            # Built on a click only: a big layer's features are not serialised on every rerun.
+            lambda fmt=fmt: download_bytes(shown_geojson(shown, bib), fmt),
             f"regionmap-features{suffix}",
             media_type,
             on_click="ignore",
