@@ -23,7 +23,7 @@ from typing import Any
 
 from regionmap.catalog import Layer
 from regionmap.citations import Bibliography
-from regionmap.filters import HIDES, Filters, filter_effects
+from regionmap.filters import COUNTRY_FIELDS, HIDES, TEXT_FIELDS, Filters, filter_effects
 from regionmap.popups import citation_html
 from regionmap.safe_html import escape_text
 from regionmap.schema import Style
@@ -163,6 +163,19 @@ def _time(layer: Layer, filters: Filters) -> dict[str, Any] | None:
     return {"start": time.start, "end": time.end, "first": first, "last": last}
 
 
+def _match(filters: Filters) -> dict[str, Any] | None:
+    """The search, country and agreement filters, as regionmap.filters.matches reads them."""
+    if not (filters.search or filters.countries or filters.agreements):
+        return None
+    return {
+        "search": filters.search.casefold(),
+        "textFields": list(TEXT_FIELDS),
+        "countries": list(filters.countries),
+        "countryFields": list(COUNTRY_FIELDS),
+        "agreements": list(filters.agreements),
+    }
+
+
 def tile_citations(
     layer: Layer, bibliography: Bibliography
 ) -> tuple[dict[str, int], dict[str, str]]:
@@ -205,6 +218,7 @@ def tile_spec(
         "numbers": numbers,
         "cites": cites,
         "time": _time(layer, filters),
+        "match": _match(filters),
         "attribution": escape_text(
             layer.meta.attribution or f"{layer.meta.title} ({layer.meta.license})"
         ),

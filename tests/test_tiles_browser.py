@@ -104,3 +104,34 @@ def test_standalone_html_draws_tiles_offline_with_cited_escaped_popup(tiled_cata
     assert "[2] Second source" in text and "[1]" not in text  # its own source, as numbered
     assert injected == 0
     assert "Too old" not in still  # the time window hides it from clicks too
+
+
+def test_the_search_filter_applies_to_the_tiles(tiled_catalog, tmp_path):
+    import json
+
+    out = tmp_path / "search.html"
+    export_view(
+        Catalog(tiled_catalog, root=ROOT),
+        bbox=CITY,
+        layers=["crowd"],
+        filters=Filters(search="ONERROR"),  # in the hostile point's name only
+        fmt="html",
+        out=out,
+    )
+    crowd = json.loads((tiled_catalog / "data" / "crowd.geojson").read_text("utf-8"))
+    lon, lat = next(
+        f["geometry"]["coordinates"]
+        for f in crowd["features"]
+        if 135.43 < f["geometry"]["coordinates"][0] < 135.57
+        and 34.66 < f["geometry"]["coordinates"][1] < 34.74
+    )  # on screen at zoom 13 around the hostile point
+    with chromium_page() as page:
+        page.goto(out.as_uri())
+        page.wait_for_function("() => window.rmap && rmap.tiled && rmap.tiled[0].loaded > 0")
+        page.evaluate(f"([lat, lon]) => {MAP}.setView([lat, lon], 13)", [34.7, 135.5])
+        page.wait_for_timeout(300)
+        page.wait_for_function("() => rmap.tiled[0].layer._loading === false")
+        kept = page.evaluate(PIXEL, [34.7, 135.5])
+        other = page.evaluate(PIXEL, [lat, lon])
+    assert kept is not None and kept[3] > 0 and abs(kept[0] - 0xD5) < 40, kept
+    assert other is not None and (other[3] == 0 or abs(other[0] - 0xD5) > 40), other

@@ -39,6 +39,30 @@
     return end === null || end >= time.first;
   }
 
+  function matches(match, props) {
+    // regionmap.filters.matches for search, countries and agreements (the core said the
+    // filters apply to this layer; one that would hide it left the layer out already).
+    if (!match) { return true; }
+    if (match.search) {
+      var values = match.textFields.filter(function (k) { return k in props; })
+        .map(function (k) { return props[k]; });
+      if (!values.length) { values = Object.keys(props).map(function (k) { return props[k]; }); }
+      var hit = values.some(function (v) {
+        return typeof v === "string" && v.toLowerCase().indexOf(match.search) >= 0;
+      });
+      if (!hit) { return false; }
+    }
+    if (match.countries.length && !match.countryFields.some(function (k) {
+      return match.countries.indexOf(props[k]) >= 0;
+    })) { return false; }
+    if (match.agreements.length && match.agreements.indexOf(props.agreement) < 0) {
+      return false;
+    }
+    return true;
+  }
+
+  function passes(spec, props) { return inWindow(spec.time, props) && matches(spec.match, props); }
+
   function present(v) { return v !== undefined && v !== null && v !== "" && v !== "[]"; }
 
   function nameOf(props) {
@@ -171,14 +195,13 @@
   }
 
   rmap.tiles = function (map, group, spec) {
-    var time = spec.time;
     var symbolizer = shapeSymbolizer(spec);
     var layer = protomapsL.leafletLayer({
       url: archiveOf(spec),
       paintRules: [{
         dataLayer: spec.id,
         symbolizer: symbolizer,
-        filter: function (z, f) { return inWindow(time, f.props || {}); }
+        filter: function (z, f) { return passes(spec, f.props || {}); }
       }],
       labelRules: [],
       maxDataZoom: spec.maxDataZoom,
@@ -209,7 +232,7 @@
       var picked = null;
       found.forEach(function (features) {
         features.forEach(function (p) {
-          if (!picked && p.layerName === spec.id && inWindow(time, p.feature.props || {})) {
+          if (!picked && p.layerName === spec.id && passes(spec, p.feature.props || {})) {
             picked = p;
           }
         });
