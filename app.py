@@ -43,7 +43,9 @@ from regionmap.state import ViewState, state_from_query, state_to_query
 from regionmap.store import NewLayer
 from regionmap.stores import open_catalog
 from regionmap.styles import layer_styles, layer_swatch
-from regionmap.table import feature_rows, rows_csv, shown_geojson
+from regionmap.table import feature_rows, rows_csv, shown_geojson, table_page
+from regionmap.tilemap import TileSource, is_tiled
+from regionmap.tileserve import publish
 from regionmap.upload import (
     max_upload_mb,
     preview_layer,
@@ -245,6 +247,22 @@ def basemap_layers(
     return shown, backdrops
 
 
+#: The app's static folder (served at /app/static/, .streamlit/config.toml): a cache of the
+#: tiled layers' archives, git-ignored.
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def tile_sources(contents: ViewContents | None) -> dict[str, TileSource]:
+    """The view's tiled layers, published to the static folder for range requests."""
+    found: dict[str, TileSource] = {}
+    for layer, _ in contents.data_layers if contents is not None else []:
+        if is_tiled(layer):
+            source = publish(layer, STATIC_DIR, st.get_option("server.baseUrlPath") or "/")
+            if source is not None:
+                found[layer.id] = source
+    return found
+
+
 def current_frame(anchor: tuple, base: tuple) -> MapFrame:
     """The frame: the map's last reported view of this base map, else the app's box."""
     stored = st.session_state.get("_frame")
@@ -288,6 +306,7 @@ def view_area(
     st.query_params.from_dict(state_to_query(replace(state, feature=selected), default))
     if contents is not None:
         filter_notes(contents)
+    sources = tile_sources(contents)
     groups = data_groups(
         contents,
         styles,
@@ -295,9 +314,19 @@ def view_area(
         anchor=anchor,
         tiles=state.basemap,
         backdrops=backdrops,
+        tiled=frozenset(sources),
+    )
+    # The same page for every region (the component stays); only tiled layers, drawn from
+    # their archives in the browser, and their filters change it.
+    m = base_map(
+        state.basemap,
+        tiled=contents.data_layers if sources and contents else None,
+        sources=sources,
+        styles=styles,
+        filters=state.filters,
     )
     out = st_folium(
-        base_map(state.basemap),  # the same page for every region: the component stays
+        m,
         key="map",
         height=560,
         use_container_width=True,
@@ -519,11 +548,18 @@ def table_tab(contents: ViewContents | None) -> None:
     """The data features in the frame as a sortable table, with CSV and GeoJSON downloads."""
     shown = contents.data_layers if contents is not None else []
     bib = contents.bibliography if contents is not None else Bibliography()
-    rows = feature_rows(shown, bib)
+    page = table_page(shown, bib, int(st.session_state.get("table_page") or 1) - 1)
+    if (st.session_state.get("table_page") or 1) > page.pages:  # fewer pages than before
+        st.session_state["table_page"] = page.pages
+    rows = page.rows
     st.session_state["_table_refs"] = [row["ref"] for row in rows]
+    paging = ""
+    if page.pages > 1:  # a big layer: one page of rows at a time, never the whole table
+        st.number_input("Table page", min_value=1, max_value=page.pages, key="table_page")
+        paging = f" Page {page.page + 1} of {page.pages} shows {len(rows)}; sorting sorts the page."
     st.caption(
-        f"{len(rows)} feature(s) in the frame. Click a column header to sort; select a row to "
-        "see the feature's details and sources above the table and its popup on the map."
+        f"{page.total} feature(s) in the frame.{paging} Click a column header to sort; select a "
+        "row to see the feature's details and sources above the table and its popup on the map."
     )
     st.dataframe(
         rows,
@@ -533,7 +569,6 @@ def table_tab(contents: ViewContents | None) -> None:
         on_select=select_row,
         selection_mode="single-row",
     )
-    collection = shown_geojson(shown, bib)
     st.caption(
         "Downloads hold the features in the table with their sources: the table as CSV, or the "
         "features with coordinates as GeoJSON, CSV, KML or GeoPackage (each re-imports with "
@@ -541,13 +576,18 @@ def table_tab(contents: ViewContents | None) -> None:
     )
     columns = st.columns(5)
     columns[0].download_button(
-        "Table CSV", rows_csv(rows), "regionmap-table.csv", "text/csv", on_click="ignore"
+        "Table CSV",
+        lambda: rows_csv(feature_rows(shown, bib)),
+        "regionmap-table.csv",
+        "text/csv",
+        on_click="ignore",
     )
     for column, fmt in zip(columns[1:], ("geojson", "csv", "kml", "gpkg"), strict=True):
         suffix, media_type, _ = DOWNLOADS[fmt]
         column.download_button(
             f"{fmt.upper()} with coordinates" if fmt == "csv" else fmt.upper(),
-            lambda fmt=fmt: download_bytes(collection, fmt),
+            # Built on a click only: a big layer's features are not serialised on every rerun.
+            lambda fmt=fmt: download_bytes(shown_geojson(shown, bib), fmt),
             f"regionmap-features{suffix}",
             media_type,
             on_click="ignore",

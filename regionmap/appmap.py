@@ -24,11 +24,13 @@ from jinja2 import Template
 
 from regionmap.citations import Bibliography, number_sources
 from regionmap.credits import default_export_date
+from regionmap.filters import Filters
 from regionmap.legend import legend_entries, legend_html
 from regionmap.offline import OfflineMap
-from regionmap.render import MapLegend, ScreenshotFooter, build_map
+from regionmap.render import MapLegend, ScreenshotFooter, TileCitations, build_map
 from regionmap.screenshot import screenshot_footer
 from regionmap.styles import Style, layer_styles
+from regionmap.tilemap import TileSource
 from regionmap.view import WORLD, BBox, Shown, ViewContents
 
 __all__ = ["APP_MAP_SIZE", "base_map", "data_groups", "view_center", "view_zoom"]
@@ -38,20 +40,36 @@ __all__ = ["APP_MAP_SIZE", "base_map", "data_groups", "view_center", "view_zoom"
 APP_MAP_SIZE = (900, 560)
 
 
-def base_map(tiles: str | None = None) -> OfflineMap:
-    """The app's mounted map: Leaflet, the plugins and the controls, no layer, no region.
+def base_map(
+    tiles: str | None = None,
+    *,
+    tiled: Shown | None = None,
+    sources: Mapping[str, TileSource] | None = None,
+    styles: Mapping[str, Style] | None = None,
+    filters: Filters | None = None,
+) -> OfflineMap:
+    """The app's mounted map: Leaflet, the plugins, the controls and the tiled layers; no region.
 
-    The same for every view (but the online ``tiles``), so that streamlit-folium never
-    re-creates the component when the region changes; :func:`data_groups` brings the layers.
+    The same for every region (but the online ``tiles``), so that streamlit-folium never
+    re-creates the component when the region changes; :func:`data_groups` brings the other
+    layers. Tiled layers (big layers drawn from their PMTiles archive, read from ``sources``'
+    URLs) belong to the base map: the browser draws them on every pan and zoom with no rerun,
+    and they change only with the filters. Their popups cite by the numbers the data groups
+    carry (:class:`regionmap.render.TileCitations`), which follow the view as the sources
+    panel does.
     """
+    drawn = [(layer, []) for layer, _ in tiled or [] if sources and layer.id in sources]
     return build_map(
-        [],
+        drawn,
         bbox=WORLD,
         bibliography=Bibliography(),
         basemap=tiles,
-        legend=False,
+        styles=styles,
+        legend=False,  # the data groups carry the legend (tiled layers' entries included)
         labels=False,
         inset=False,
+        tiles=dict(sources or {}),
+        filters=filters,
     )
 
 
@@ -126,6 +144,7 @@ def data_groups(
     anchor: BBox = WORLD,
     tiles: str | None = None,
     backdrops: dict[str, list[dict[str, Any]]] | None = None,
+    tiled: frozenset[str] = frozenset(),
 ) -> list[folium.FeatureGroup]:
     """The view's layers as feature groups for the mounted map, with the selected feature open.
 
@@ -141,7 +160,8 @@ def data_groups(
     footer of the view shown. ``styles`` are the colours and shapes of the whole catalog
     (:func:`regionmap.styles.layer_styles`), so a layer keeps its colour when another is
     toggled. A view without layers gets one empty group that clears the legend, the labels
-    and the inset (and holds the footer).
+    and the inset (and holds the footer). Layers in ``tiled`` are drawn by the base map from
+    their tiles: they get no group here, only their legend entry and their popups' numbers.
     """
     basemaps = list(basemaps)
     bibliography = contents.bibliography if contents is not None else number_sources(basemaps)
@@ -162,9 +182,10 @@ def data_groups(
         lists += _named(base, "RegionmapSources")
         base_config = _named(base, "RegionmapSetup")[0].config_json
     drawn: Shown = []
-    if contents is not None and contents.data_layers:
+    vectors = [(la, f) for la, f in contents.data_layers if la.id not in tiled] if contents else []
+    if contents is not None and vectors:
         m = build_map(
-            contents.data_layers,
+            vectors,
             bbox=contents.view.frame,
             bibliography=bibliography,
             selected=contents.view.selected,
@@ -176,6 +197,7 @@ def data_groups(
         )
         groups += _groups(m)
         lists += _named(m, "RegionmapSources")
+    if contents is not None:
         drawn = [(layer, features) for layer, features in contents.data_layers if features]
     if not groups:
         groups = [folium.FeatureGroup(name="Credits", show=True)]
@@ -191,6 +213,10 @@ def data_groups(
     if contents is not None:
         footer = screenshot_footer(contents, export_date or default_export_date())
         first.add_child(ScreenshotFooter(footer), name="rm_screenshot")
+        for layer, _ in contents.data_layers:
+            if layer.id in tiled:
+                cites = TileCitations(layer, contents.bibliography)
+                first.add_child(cites, name=f"rm_cites_{len(first._children)}")
     return groups
 
 

@@ -295,6 +295,7 @@ def export_contents(
     elif fmt in ("html", "screenshot"):
         from regionmap.htmlexport import write_html
 
+        notes: list[str] = []
         html = write_html(
             catalog,
             contents,
@@ -303,6 +304,7 @@ def export_contents(
             credits=contents.credits,
             alt_text=alt_text,
             export_date=export_date,
+            notes=notes,
         )
         if fmt == "screenshot":
             from regionmap.headless import screenshot_png
@@ -313,7 +315,7 @@ def export_contents(
         else:
             with atomic_output(path) as tmp:
                 tmp.write_text(html, encoding="utf-8")
-        pages, warnings = 1, list(contents.warnings)
+        pages, warnings = 1, [*contents.warnings, *notes]
     else:
         pages, warnings = _write_figure(
             contents, path, fmt, title, export_date, dpi, layout, labels, alt_text

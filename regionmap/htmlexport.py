@@ -23,6 +23,7 @@ from regionmap.popups import citation_html
 from regionmap.render import ScreenshotFooter, build_map, map_html
 from regionmap.safe_html import escape_text
 from regionmap.screenshot import screenshot_footer
+from regionmap.tilemap import TileSource, embedded_source, is_tiled, thinned_note
 from regionmap.view import WORLD, Shown, ViewContents, is_basemap
 
 if TYPE_CHECKING:
@@ -80,6 +81,28 @@ def backdrops(catalog: Catalog, contents: ViewContents) -> dict[str, list]:
     return found
 
 
+def embedded_tiles(contents: ViewContents, notes: list[str]) -> dict[str, TileSource]:
+    """The archives of the view's tiled layers, to embed in the page (thinned if too big).
+
+    A layer whose archive cannot be embedded at all is drawn as vectors; each thinned or left
+    out archive adds a line to ``notes``.
+    """
+    found: dict[str, TileSource] = {}
+    for layer, _ in contents.visible:
+        if is_basemap(layer) or not is_tiled(layer):
+            continue
+        try:
+            source = embedded_source(layer)
+        except (ValueError, OSError) as exc:
+            notes.append(f"{exc}; the layer is drawn as map vectors instead")
+            continue
+        note = thinned_note(layer, source)
+        if note:
+            notes.append(note)
+        found[layer.id] = source
+    return found
+
+
 def write_html(
     catalog: Catalog,
     contents: ViewContents,
@@ -89,6 +112,7 @@ def write_html(
     credits: list[str],
     alt_text: str = "",
     export_date: dt.date | None = None,
+    notes: list[str] | None = None,
 ) -> str:
     """Build the standalone HTML page of a view.
 
@@ -106,6 +130,9 @@ def write_html(
         The map container's ``aria-label`` (see :mod:`regionmap.alttext`).
     export_date : datetime.date, optional
         The date in the Screenshot control's footer; default today.
+    notes : list of str, optional
+        Receives the export's notes (e.g. a big layer's tiles thinned to fit the page); they
+        are also shown in the panel.
 
     Returns
     -------
@@ -115,6 +142,8 @@ def write_html(
     from regionmap.alttext import html_with_label
     from regionmap.styles import catalog_styles
 
+    notes = notes if notes is not None else []
+    tiles = embedded_tiles(contents, notes)
     m = build_map(
         html_layers(contents),
         bbox=contents.view.bbox,
@@ -122,12 +151,14 @@ def write_html(
         backdrops=backdrops(catalog, contents),
         selected=contents.view.selected,
         styles=catalog_styles(catalog),
+        tiles=tiles,
+        filters=contents.filters,
     )
     footer = screenshot_footer(contents, export_date or default_export_date())
     m.add_child(ScreenshotFooter(footer), name="rm_screenshot")
     root = m.get_root()
     root.header.add_child(Element(f"<title>{escape_text(title)}</title>"), name="rm_title")
-    about = about_html(title, subtitle, credits, contents.bibliography.citations)
+    about = about_html(title, subtitle, [*credits, *notes], contents.bibliography.citations)
     root.html.add_child(Element(about), name="rm_about")
     page = map_html(m)
     if alt_text:

@@ -42,6 +42,7 @@ __all__ = [
     "offline_js_css",
     "plugin_js_css",
     "remote_asset_urls",
+    "tile_js",
 ]
 
 #: Versions of the vendored browser libraries (kept in step with ``scripts/vendor_assets.py``).
@@ -52,6 +53,8 @@ PLUGIN_VERSIONS: dict[str, str] = {
     "leaflet-minimap": "3.6.1",
     "html-to-image": "1.11.13",
 }
+#: Versions of the vendored vector-tile readers (see :func:`tile_js`).
+TILE_VERSIONS: dict[str, str] = {"protomaps-leaflet": "5.1.0", "pmtiles": "4.4.1"}
 
 _SOURCE_MAP = re.compile(rb"\n?//# sourceMappingURL=\S+\s*$")
 _CSS_URL = re.compile(r"""url\(\s*(?P<q>['"]?)(?P<path>[^'")]+)(?P=q)\s*\)""")
@@ -265,6 +268,32 @@ def plugin_js_css() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """
     js, css = _plugin_js_css()
     return list(js), list(css)
+
+
+@lru_cache(maxsize=1)
+def _tile_js() -> tuple[tuple[str, str], ...]:
+    return (
+        ("pmtiles", _script_uri("pmtiles/pmtiles.js")),
+        ("protomaps_leaflet", _script_uri("protomaps-leaflet/protomaps-leaflet.js")),
+        ("regionmap_tiles_js", _data_uri(_own_bytes("regionmap-tiles.js"), "text/javascript")),
+    )
+
+
+def tile_js() -> list[tuple[str, str]]:
+    """Return the vector-tile readers as ``default_js`` entries, for pages with a tiled layer.
+
+    pmtiles 4.4.1 (global ``pmtiles``: the archive reader, with ``FileSource`` for an archive
+    held in a Blob) and protomaps-leaflet 5.1.0 (global ``protomapsL``: a Leaflet grid layer
+    that paints vector tiles on canvases), vendored from npm by ``scripts/vendor_assets.py``,
+    then regionmap's ``static/regionmap-tiles.js`` (``rmap.tiles``). They load after Leaflet;
+    pages without a tiled layer do not carry them (about 150 kB).
+
+    Examples
+    --------
+    >>> [name for name, _ in tile_js()]
+    ['pmtiles', 'protomaps_leaflet', 'regionmap_tiles_js']
+    """
+    return list(_tile_js())
 
 
 class OfflineMap(folium.Map):

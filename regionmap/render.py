@@ -30,9 +30,10 @@ from regionmap.catalog import Layer
 from regionmap.citations import Bibliography
 from regionmap.clip import cut_out, fit_to_view, view_window
 from regionmap.cluster import Cell, aggregate
+from regionmap.filters import Filters
 from regionmap.labels import country_labels, marker_labels
 from regionmap.legend import LegendEntry, legend_entries, legend_html
-from regionmap.offline import OfflineMap
+from regionmap.offline import OfflineMap, tile_js
 from regionmap.popups import (
     POPUP_CSS,
     citation_numbers,
@@ -46,9 +47,10 @@ from regionmap.safe_html import escape_text
 from regionmap.schema import Style
 from regionmap.screenshot import Footer
 from regionmap.styles import layer_styles, marker_svg
+from regionmap.tilemap import TileSource, spec_json, tile_citations, tile_spec
 from regionmap.view import WORLD, is_basemap
 
-__all__ = ["SEA_COLOUR", "build_map", "map_html"]
+__all__ = ["SEA_COLOUR", "TileCitations", "build_map", "map_html"]
 
 BBox = tuple[float, float, float, float]
 Shown = list[tuple[Layer, list[dict[str, Any]]]]
@@ -115,6 +117,43 @@ rmap.points({{ this.map.get_name() }}, {{ this._parent.get_name() }}, {{ this.sp
         self._name = "RegionmapPoints"
         self.map = map_element  # its name is read at render time (map_html renumbers ids)
         self.spec_json = _script_json(spec)
+
+
+class _TileLayer(MacroElement):
+    """One big layer drawn from its PMTiles archive (protomaps-leaflet), in its feature group."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+rmap.tiles({{ this.map.get_name() }}, {{ this._parent.get_name() }}, {{ this.spec_json }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, map_element: folium.Map, spec: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "RegionmapTiles"
+        self.map = map_element
+        self.spec_json = spec_json(spec)
+
+
+class TileCitations(MacroElement):
+    """A tiled layer's citation numbers in this view, for its popups (``window.rmTileCites``).
+
+    In the app the tiled layer lives on the base map, which stays put while the frame moves;
+    the numbering follows the view, so it travels in the data groups swapped in on each rerun.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(window.rmTileCites = window.rmTileCites || {})[{{ this.id_json }}] = {{ this.cites_json }};
+{% endmacro %}"""
+    )
+
+    def __init__(self, layer: Layer, bibliography: Bibliography) -> None:
+        super().__init__()
+        self._name = "RegionmapTileCites"
+        numbers, cites = tile_citations(layer, bibliography)
+        self.id_json = spec_json(layer.id)
+        self.cites_json = spec_json({"numbers": numbers, "cites": cites})
 
 
 class _Setup(MacroElement):
@@ -456,6 +495,8 @@ def build_map(
     cluster: bool = True,
     inset: bool = True,
     screenshot: bool = True,
+    tiles: Mapping[str, TileSource] | None = None,
+    filters: Filters | None = None,
 ) -> OfflineMap:
     """Render layers into an offline folium map framed on ``bbox``.
 
@@ -498,6 +539,12 @@ def build_map(
         A Screenshot control (html-to-image): one click downloads the map as shown as a PNG
         at 2x with a footer of credits and sources, those of the :class:`ScreenshotFooter`
         added to the map (or to a data group swapped in later).
+    tiles : mapping of layer id to TileSource, optional
+        Big layers drawn from their PMTiles archive (:mod:`regionmap.tilemap`) instead of
+        as Leaflet vectors: their features in ``shown`` only count for the legend.
+    filters : Filters, optional
+        The view's filters: a tiled layer applies its time window in the browser, through
+        its tile properties.
 
     Returns
     -------
@@ -517,6 +564,7 @@ def build_map(
     []
     """
     backdrops = backdrops or {}
+    tiles = tiles or {}
     drawn = [(layer, f) for layer, f in shown if layer.meta is not None and layer.ok]
     styles = dict(styles) if styles is not None else layer_styles(layer for layer, _ in drawn)
     west, south, east, north = bbox
@@ -530,7 +578,7 @@ def build_map(
         maxZoom=MAX_ZOOM,  # markercluster needs one; folium only gives it to tile layers
         zoom_snap=0.25,
         control_scale=True,
-        prefer_canvas=_count_points(shown) > CANVAS_POINTS,
+        prefer_canvas=_count_points([s for s in shown if s[0].id not in tiles]) > CANVAS_POINTS,
         jquery=False,  # popups are bound with Leaflet's bindPopup, not folium.Popup
         plugins=True,
     )
@@ -550,6 +598,12 @@ def build_map(
         assert layer.meta is not None
         style = styles.get(layer.id, layer.meta.style)
         group = folium.FeatureGroup(name=escape_text(layer.meta.title), show=True)
+        if layer.id in tiles:
+            spec = tile_spec(layer, style, bibliography, tiles[layer.id], filters)
+            if spec is not None:
+                group.add_child(_TileLayer(m, spec))
+            group.add_to(m)
+            continue
         backdrop = backdrops.get(layer.id)
         kept, cells = aggregate(features, view_window(bbox))  # bin first: fit only the rest
         points = [f for f in kept if _is_point(f)]
@@ -578,12 +632,14 @@ def build_map(
         entries = legend or []
     config: dict[str, Any] = {"legend": legend_html(entries) or None}
     if labels:
-        config["labels"] = _labels(drawn, styles, bbox)
+        config["labels"] = _labels([s for s in drawn if s[0].id not in tiles], styles, bbox)
     if inset and east - west <= INSET_MAX_WIDTH:  # a world view is its own locator
         config["inset"] = _inset_world(drawn, backdrops)
     if screenshot:
         config["screenshot"] = True
     m.add_child(_Setup(config))
+    if tiles:
+        m.default_js += tile_js()
     m.fit_bounds([[south, west], [north, east]])
     return m
 

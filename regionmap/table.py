@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from regionmap.catalog import Layer
@@ -17,7 +18,15 @@ from regionmap.citations import Bibliography
 from regionmap.popups import citation_numbers, display_fields, feature_name, feature_refs
 from regionmap.view import is_basemap
 
-__all__ = ["COLUMNS", "feature_rows", "rows_csv", "shown_geojson"]
+__all__ = [
+    "COLUMNS",
+    "TABLE_PAGE_ROWS",
+    "TablePage",
+    "feature_rows",
+    "rows_csv",
+    "shown_geojson",
+    "table_page",
+]
 
 Shown = list[tuple[Layer, list[dict[str, Any]]]]
 
@@ -25,6 +34,8 @@ Shown = list[tuple[Layer, list[dict[str, Any]]]]
 COLUMNS = ("name", "layer", "country", "date", "details", "sources", "ref")
 #: Spreadsheet programs run cells that start with these as formulas (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Rows on one page of the app's table: a big (tiled) layer is paged through, never sent whole.
+TABLE_PAGE_ROWS = 500
 
 
 def _date(layer: Layer, props: dict[str, Any]) -> str:
@@ -38,8 +49,10 @@ def _date(layer: Layer, props: dict[str, Any]) -> str:
     return f"{start}–{end}" if end not in (None, "") else str(start)
 
 
-def feature_rows(shown: Shown, bibliography: Bibliography) -> list[dict[str, str]]:
-    """Return one row per shown data feature, in map order.
+def feature_rows(
+    shown: Shown, bibliography: Bibliography, start: int = 0, stop: int | None = None
+) -> list[dict[str, str]]:
+    """Return one row per shown data feature, in map order (rows ``start:stop`` only).
 
     Parameters
     ----------
@@ -47,6 +60,8 @@ def feature_rows(shown: Shown, bibliography: Bibliography) -> list[dict[str, str
         The layers with the features they show.
     bibliography : Bibliography
         The numbering of the sources (the same as in the popups and the sources panel).
+    start, stop : int, optional
+        Only the rows of this slice of the whole table are built (a page of a big layer).
 
     Returns
     -------
@@ -62,11 +77,20 @@ def feature_rows(shown: Shown, bibliography: Bibliography) -> list[dict[str, str
     >>> feature_rows([(layer, layer.features)], Bibliography())  # basemaps are left out
     []
     """
-    rows = []
-    for layer, features in shown:
+    rows: list[dict[str, str]] = []
+    offset = 0  # rows of the whole table before this layer's
+    for layer, all_features in shown:
         if is_basemap(layer) or layer.meta is None:
             continue
-        refs = feature_refs(layer, features)
+        first = max(0, start - offset)
+        last = (
+            len(all_features) if stop is None else max(first, min(len(all_features), stop - offset))
+        )
+        offset += len(all_features)
+        if first >= last:
+            continue
+        features = all_features[first:last]
+        refs = feature_refs(layer, all_features)[first:last]
         for feature, ref in zip(features, refs, strict=True):
             props = feature.get("properties") or {}
             fields = display_fields(layer, feature)
@@ -83,6 +107,36 @@ def feature_rows(shown: Shown, bibliography: Bibliography) -> list[dict[str, str
                 }
             )
     return rows
+
+
+@dataclass(frozen=True)
+class TablePage:
+    """One page of the table: its rows, which page it is (from 0) of how many, of how many rows."""
+
+    rows: list[dict[str, str]]
+    page: int
+    pages: int
+    total: int
+
+
+def table_page(
+    shown: Shown, bibliography: Bibliography, page: int, size: int = TABLE_PAGE_ROWS
+) -> TablePage:
+    """Return page ``page`` (from 0, clamped to the pages there are) of the table's rows.
+
+    Only the page's rows are built, so a layer of a million features gives a page of
+    ``size`` rows to the browser, and the count of all rows for the page control.
+
+    Examples
+    --------
+    >>> table_page([], Bibliography(), page=3)
+    TablePage(rows=[], page=0, pages=1, total=0)
+    """
+    total = sum(len(features) for layer, features in shown if not is_basemap(layer) and layer.meta)
+    pages = max(1, -(-total // size))
+    page = min(max(page, 0), pages - 1)
+    rows = feature_rows(shown, bibliography, page * size, (page + 1) * size)
+    return TablePage(rows=rows, page=page, pages=pages, total=total)
 
 
 def _cell(value: str) -> str:

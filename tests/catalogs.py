@@ -118,3 +118,50 @@ def payload_layer(folder: Path, marker: Path, layer_id: str = "hostile") -> Path
         ],
         popup=[{"field": "field", "label": PAYLOADS["img"] + PAYLOADS["jinja-expr"]}],
     )
+
+
+#: Name of the lone hostile point of :func:`tiled_crowd`.
+HOSTILE = f"{PAYLOADS['img']} {PAYLOADS['script']} {PAYLOADS['jinja-expr']}"
+
+
+def tiled_crowd(folder: Path) -> Path:
+    """A layer ``crowd`` of about 3,000 points around Osaka, cut into its PMTiles archive.
+
+    Two lone points, away from the crowd: ``hostile`` at (135.5, 34.7), year 2000, with
+    hostile name, note and field, citing only the second source; ``old`` at (135.4, 34.6),
+    year 1950. The layer's time field is ``year``; squares in #d55e00.
+    """
+    import random
+
+    from regionmap.tiles import build_pmtiles
+
+    rng = random.Random(17)
+    features = [
+        point(f"p{i}", f"Place {i}", rng.uniform(135.0, 136.0), rng.uniform(34.3, 35.0),
+              year=str(rng.randint(1990, 2020)))
+        for i in range(3000)
+    ]  # fmt: skip
+    # Keep the crowd off the two lone points, so a click there finds only them.
+    lone = ((135.5, 34.7), (135.4, 34.6))
+    features = [
+        f
+        for f in features
+        if all(abs(f["geometry"]["coordinates"][0] - x) > 0.02 or
+               abs(f["geometry"]["coordinates"][1] - y) > 0.02 for x, y in lone)
+    ]  # fmt: skip
+    features.append(
+        point("hostile", HOSTILE, 135.5, 34.7, year="2000", note=PAYLOADS["close-script"],
+              field=PAYLOADS["svg"], sources=["second"])
+    )  # fmt: skip
+    features.append(point("old", "Too old", 135.4, 34.6, year="1950"))
+    write_layer(
+        folder,
+        "crowd",
+        features,
+        sources=[source("src"), source("second", "Second source", "https://example.org/b")],
+        popup=[{"field": "field", "label": "Field <b>"}, {"field": "year", "label": "Year"}],
+        time={"start": "year"},
+        style={"color": "#d55e00", "marker": "square", "radius": 5},
+    )
+    build_pmtiles(folder / "data" / "crowd.geojson", "crowd")
+    return folder

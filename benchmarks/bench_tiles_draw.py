@@ -1,0 +1,253 @@
+"""Big layers drawn from vector tiles: one million seeded points in the app and the standalone HTML.
+
+Run from the repository root::
+
+    python benchmarks/bench_tiles_draw.py                  # one million points
+    python benchmarks/bench_tiles_draw.py --count 100000   # a quicker run
+    python benchmarks/bench_tiles_draw.py --no-app         # the standalone HTML only
+
+The points are generated here, seeded, in a temporary catalog (nothing is committed): each is
+a populated place of Natural Earth's 10m file in ``../shared/realworld/`` (when present; else
+5,000 seeded random centres) moved by a seeded Gaussian jitter of about 5 km, with a name and a
+year, as in ``bench_tiles.py``. Their archive is cut with :func:`regionmap.tiles.build_pmtiles`
+(the add command's cutter). Every figure is printed with its reference from the same run:
+
+- standalone HTML of the world with the big layer: its size and its time to draw in Chromium
+  with the network blocked (``goto`` until the first tiles are drawn and none is loading),
+  against the same export without the big layer (targets: ≤ 15 MB, ≤ 5 s);
+- app cold start with the big layer on (``streamlit run`` in a fresh process until the
+  countries and the first tiles are drawn) as a ratio to the app with it off (target ≤ 1.5x);
+- in the app, time from ``setView`` to a city (zoom 12) until its tiles are drawn, and the
+  bytes Streamlit's websocket received meanwhile (target ≤ 0.5 s with no server rerun).
+
+Timings of the page are taken in the page (``performance.now``), so Playwright's own latency
+stays out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+PLACES = ROOT.parent / "shared" / "realworld" / "ne_10m_populated_places_simple.json"
+LAYER = "events"
+#: A city to zoom to (Osaka), and the zoom.
+CITY = (34.69, 135.50, 12)
+TARGETS = {"html_mb": 15.0, "html_s": 5.0, "cold_x": 1.5, "zoom_s": 0.5}
+APP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+_MAP = "window[Object.keys(window).find(k => k.startsWith('map_'))]"
+#: True when every tile of the big layer in view is painted (protomaps-leaflet calls Leaflet's
+#: ``done`` once a tile's canvas is drawn). Leaflet's own ``load`` event does not always fire at a
+#: fractional world zoom, so the tiles are checked directly.
+_TILES_DRAWN = (
+    "(window.rmap && rmap.tiled && (t => { const v = Object.values(t.layer._tiles); "
+    "return v.length > 0 && v.every(e => !e.current || e.loaded); })(rmap.tiled[0]))"
+)
+
+
+def centres(rng: random.Random) -> tuple[list[tuple[float, float]], str]:
+    """Natural Earth's populated places, or seeded random centres when the file is absent."""
+    if PLACES.is_file():
+        features = json.loads(PLACES.read_text(encoding="utf-8"))["features"]
+        points = [tuple(f["geometry"]["coordinates"][:2]) for f in features]
+        return points, f"{len(points):,} Natural Earth 10m populated places"
+    points = [(rng.uniform(-170, 170), rng.uniform(-55, 70)) for _ in range(5000)]
+    return points, "5,000 seeded random centres"
+
+
+def make_catalog(folder: Path, count: int, seed: int = 17) -> tuple[Path, str]:
+    """A catalog folder with one layer of ``count`` seeded points; returns its GeoJSON path."""
+    from catalogs import source, write_layer
+
+    write_layer(
+        folder,
+        LAYER,
+        [],
+        title="Seeded events",
+        sources=[source("seeded", "Seeded benchmark events", "https://example.org/seeded")],
+        popup=[{"field": "year", "label": "Year"}],
+        time={"start": "year"},
+        style={"color": "#d55e00", "marker": "circle", "radius": 4},
+    )
+    path = folder / "data" / f"{LAYER}.geojson"
+    rng = random.Random(seed)
+    around, how = centres(rng)
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{"type":"FeatureCollection","features":[\n')
+        for i in range(count):
+            lon, lat = rng.choice(around)
+            lat = max(-89.9, min(89.9, lat + rng.gauss(0, 0.045)))
+            lon = lon + rng.gauss(0, 0.045 / max(0.2, math.cos(math.radians(lat))))
+            lon = (lon + 180) % 360 - 180
+            feature = {
+                "type": "Feature",
+                "properties": {"id": f"e{i}", "name": f"event {i}", "year": str(1950 + i % 76)},
+                "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
+            }
+            out.write(("," if i else "") + json.dumps(feature, separators=(",", ":")) + "\n")
+        out.write("]}\n")
+    return path, how
+
+
+def html_draw(path: Path, tiled: bool) -> float:
+    """Seconds from ``goto`` to the page drawn (tiles loaded, or the countries' paths)."""
+    from browser import chromium_page
+
+    drawn = _TILES_DRAWN if tiled else "document.querySelectorAll('path').length > 50"
+    with chromium_page(timeout_ms=120_000) as page:
+        page.goto("about:blank")
+        start = page.evaluate("() => performance.timeOrigin + performance.now()")
+        page.goto(path.as_uri())
+        page.wait_for_function(f"() => {drawn}", timeout=120_000, polling=20)
+        end = page.evaluate("() => performance.timeOrigin + performance.now()")
+    return (end - start) / 1000
+
+
+def standalone(folder: Path, out_dir: Path) -> dict[str, float | str]:
+    """The world HTML with and without the big layer: size and time to draw."""
+    from regionmap.catalog import ROOT as BUILTIN
+    from regionmap.catalog import Catalog
+    from regionmap.export import export_view
+
+    catalog = Catalog(folder, root=BUILTIN)
+    big, plain = out_dir / "world-big.html", out_dir / "world-plain.html"
+    start = time.perf_counter()
+    result = export_view(catalog, region="world", layers=["countries", LAYER], fmt="html", out=big)
+    export_s = time.perf_counter() - start
+    export_view(catalog, region="world", layers=["countries"], fmt="html", out=plain)
+    return {
+        "big_mb": big.stat().st_size / 1e6,
+        "plain_mb": plain.stat().st_size / 1e6,
+        "export_s": export_s,
+        "big_s": html_draw(big, tiled=True),
+        "plain_s": html_draw(plain, tiled=False),
+        "notes": "; ".join(result.warnings) or "(none)",
+    }
+
+
+def app_cold(folder: Path, layers: str, tiled: bool) -> float:
+    """Seconds from ``streamlit run`` to the map drawn in Chromium (with the tiles, if on)."""
+    from browser import chromium_page, streamlit_server
+
+    env = {**os.environ, "REGIONMAP_CATALOG": str(folder)}
+    cond = "d.querySelectorAll('path.leaflet-interactive').length > 50"
+    if tiled:
+        cond += " && " + _TILES_DRAWN
+    start = time.perf_counter()
+    with (
+        streamlit_server("app.py", cwd=ROOT, env=env, timeout=300) as url,
+        chromium_page(timeout_ms=300_000) as page,
+    ):
+        page.goto(f"{url}/?region=world&layers={layers}")
+        frame = page.wait_for_selector(APP_FRAME, timeout=300_000).content_frame()
+        frame.wait_for_function(
+            f"() => {{ const d = document; return {cond}; }}",
+            timeout=300_000,
+            polling=50,
+        )
+        return time.perf_counter() - start
+
+
+def app_zoom(folder: Path) -> dict[str, float]:
+    """Seconds from ``setView`` to a city until its tiles are drawn; websocket bytes meanwhile."""
+    from browser import chromium_page, streamlit_server
+
+    env = {**os.environ, "REGIONMAP_CATALOG": str(folder)}
+    with (
+        streamlit_server("app.py", cwd=ROOT, env=env, timeout=300) as url,
+        chromium_page(timeout_ms=300_000) as page,
+    ):
+        received: list[int] = []
+        page.on(
+            "websocket",
+            lambda ws: ws.on("framereceived", lambda p: received.append(len(p))),
+        )
+        page.goto(f"{url}/?region=world&layers=countries,{LAYER}")
+        frame = page.wait_for_selector(APP_FRAME, timeout=300_000).content_frame()
+        frame.wait_for_function(f"() => {_TILES_DRAWN}", timeout=300_000, polling=50)
+        page.wait_for_timeout(3000)  # let the first reruns settle
+        before = sum(received)
+        lat, lon, zoom = CITY
+        seconds = frame.evaluate(
+            """([lat, lon, zoom]) => new Promise(done => {
+              const m = MAP, t0 = performance.now();
+              m.setView([lat, lon], zoom, {animate: false});
+              const tick = () => (DRAWN)
+                ? done((performance.now() - t0) / 1000) : requestAnimationFrame(tick);
+              requestAnimationFrame(tick);
+            })""".replace("MAP", _MAP).replace("DRAWN", _TILES_DRAWN),
+            [lat, lon, zoom],
+        )
+        during = sum(received) - before
+        page.wait_for_timeout(3000)
+        after = sum(received) - before
+    return {"zoom_s": seconds, "ws_during": during, "ws_after": after}
+
+
+def verdict(value: float, target: float) -> str:
+    return "meets" if value <= target else "MISSES"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--no-app", action="store_true", help="skip the app's figures")
+    args = parser.parse_args()
+    from bench_app import machine
+
+    from regionmap.tiles import build_pmtiles
+
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory(prefix="bench-tiles-draw-") as tmp:
+        folder = Path(tmp) / "catalog"
+        start = time.perf_counter()
+        data, how = make_catalog(folder, args.count)
+        print(f"{args.count:,} points around {how}: written in {time.perf_counter() - start:.1f} s")
+        start = time.perf_counter()
+        archive = build_pmtiles(data, LAYER)
+        print(
+            f"archive: {archive.stat().st_size / 1e6:.1f} MB cut in "
+            f"{time.perf_counter() - start:.1f} s (GeoJSON {data.stat().st_size / 1e6:.0f} MB)"
+        )
+        s = standalone(folder, Path(tmp))
+        print(
+            f"standalone world HTML: {s['big_mb']:.1f} MB ({s['big_mb'] / s['plain_mb']:.1f}x "
+            f"the {s['plain_mb']:.2f} MB page without the layer), exported in "
+            f"{s['export_s']:.1f} s; target ≤ {TARGETS['html_mb']:g} MB: "
+            f"{verdict(s['big_mb'], TARGETS['html_mb'])}"
+        )
+        print(
+            f"standalone world HTML drawn in {s['big_s']:.2f} s ({s['big_s'] / s['plain_s']:.1f}x"
+            f" the {s['plain_s']:.2f} s without the layer); target ≤ {TARGETS['html_s']:g} s: "
+            f"{verdict(s['big_s'], TARGETS['html_s'])}"
+        )
+        print(f"export notes: {s['notes']}")
+        if args.no_app:
+            return
+        off = app_cold(folder, "countries", tiled=False)
+        on = app_cold(folder, f"countries,{LAYER}", tiled=True)
+        print(
+            f"app cold start: {on:.1f} s with the layer on, {off:.1f} s off: {on / off:.2f}x; "
+            f"target ≤ {TARGETS['cold_x']:g}x: {verdict(on / off, TARGETS['cold_x'])}"
+        )
+        z = app_zoom(folder)
+        print(
+            f"app zoom to a city: drawn in {z['zoom_s']:.2f} s, {z['ws_during']:.0f} websocket "
+            f"bytes received while drawing ({z['ws_after']:.0f} in the 3 s after: the frame "
+            f"report's rerun); target ≤ {TARGETS['zoom_s']:g} s: "
+            f"{verdict(z['zoom_s'], TARGETS['zoom_s'])}"
+        )
+
+
+if __name__ == "__main__":
+    main()
