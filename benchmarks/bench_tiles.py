@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,24 +55,35 @@ def centres(rng: random.Random) -> tuple[list[tuple[float, float]], str]:
     return points, "5,000 seeded random centres"
 
 
-def make_points(path: Path, count: int, seed: int = 17) -> str:
-    """Write ``count`` seeded points, one feature per line; return how they were placed."""
+def positions(count: int, seed: int = 17) -> tuple[Iterator[tuple[float, float]], str]:
+    """``count`` seeded (lon, lat) positions about 5 km around the centres; and how placed."""
     rng = random.Random(seed)
     around, how = centres(rng)
-    first = dt.date(1950, 1, 1).toordinal()
-    days = dt.date(2025, 12, 31).toordinal() - first
-    with path.open("w", encoding="utf-8") as out:
-        out.write('{"type":"FeatureCollection","features":[\n')
-        for i in range(count):
+
+    def jittered() -> Iterator[tuple[float, float]]:
+        for _ in range(count):
             lon, lat = rng.choice(around)
             lat = max(-89.9, min(89.9, lat + rng.gauss(0, 0.045)))
             lon = lon + rng.gauss(0, 0.045 / max(0.2, math.cos(math.radians(lat))))
-            lon = (lon + 180) % 360 - 180
+            yield round((lon + 180) % 360 - 180, 5), round(lat, 5)
+
+    return jittered(), how
+
+
+def make_points(path: Path, count: int, seed: int = 17) -> str:
+    """Write ``count`` seeded points, one feature per line; return how they were placed."""
+    rng = random.Random(seed + 1)
+    first = dt.date(1950, 1, 1).toordinal()
+    days = dt.date(2025, 12, 31).toordinal() - first
+    placed, how = positions(count, seed)
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{"type":"FeatureCollection","features":[\n')
+        for i, (lon, lat) in enumerate(placed):
             day = dt.date.fromordinal(first + rng.randrange(days)).isoformat()
             feature = {
                 "type": "Feature",
                 "properties": {"name": f"event {i}", "date": day},
-                "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
             }
             out.write(("," if i else "") + json.dumps(feature, separators=(",", ":")) + "\n")
         out.write("]}\n")

@@ -28,9 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
-import random
 import sys
 import tempfile
 import time
@@ -39,7 +37,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-PLACES = ROOT.parent / "shared" / "realworld" / "ne_10m_populated_places_simple.json"
 LAYER = "events"
 #: A city to zoom to (Osaka), and the zoom.
 CITY = (34.69, 135.50, 12)
@@ -55,18 +52,9 @@ _TILES_DRAWN = (
 )
 
 
-def centres(rng: random.Random) -> tuple[list[tuple[float, float]], str]:
-    """Natural Earth's populated places, or seeded random centres when the file is absent."""
-    if PLACES.is_file():
-        features = json.loads(PLACES.read_text(encoding="utf-8"))["features"]
-        points = [tuple(f["geometry"]["coordinates"][:2]) for f in features]
-        return points, f"{len(points):,} Natural Earth 10m populated places"
-    points = [(rng.uniform(-170, 170), rng.uniform(-55, 70)) for _ in range(5000)]
-    return points, "5,000 seeded random centres"
-
-
 def make_catalog(folder: Path, count: int, seed: int = 17) -> tuple[Path, str]:
     """A catalog folder with one layer of ``count`` seeded points; returns its GeoJSON path."""
+    from bench_tiles import positions
     from catalogs import source, write_layer
 
     write_layer(
@@ -80,19 +68,14 @@ def make_catalog(folder: Path, count: int, seed: int = 17) -> tuple[Path, str]:
         style={"color": "#d55e00", "marker": "circle", "radius": 4},
     )
     path = folder / "data" / f"{LAYER}.geojson"
-    rng = random.Random(seed)
-    around, how = centres(rng)
+    placed, how = positions(count, seed)
     with path.open("w", encoding="utf-8") as out:
         out.write('{"type":"FeatureCollection","features":[\n')
-        for i in range(count):
-            lon, lat = rng.choice(around)
-            lat = max(-89.9, min(89.9, lat + rng.gauss(0, 0.045)))
-            lon = lon + rng.gauss(0, 0.045 / max(0.2, math.cos(math.radians(lat))))
-            lon = (lon + 180) % 360 - 180
+        for i, (lon, lat) in enumerate(placed):
             feature = {
                 "type": "Feature",
                 "properties": {"id": f"e{i}", "name": f"event {i}", "year": str(1950 + i % 76)},
-                "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
             }
             out.write(("," if i else "") + json.dumps(feature, separators=(",", ":")) + "\n")
         out.write("]}\n")
