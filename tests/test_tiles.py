@@ -9,27 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from conftest import snapshot
+from test_cli import ADD, run
 
 import regionmap.tiles as tiles
-from regionmap.cli import cli
-
-runner = CliRunner()
-ADD = [
-    "--title",
-    "Places",
-    "--license",
-    "CC0-1.0",
-    "--source-title",
-    "A source",
-    "--source-url",
-    "https://example.org/a",
-]
-
-
-def run(*args: str, env: dict | None = None):
-    return runner.invoke(cli, list(args), env=env, catch_exceptions=False)
 
 
 @pytest.fixture
