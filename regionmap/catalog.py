@@ -17,10 +17,11 @@ import os
 import re
 import stat
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import shapely
 import yaml
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 """The repository root: the built-in catalog (``layers/``, ``data/``)."""
 
 CATALOG_ENV = "REGIONMAP_CATALOG"
@@ -84,6 +86,7 @@ class Layer:
     #: The collection as loaded from the stored GeoJSON and that file's SHA-256, when it is
     #: that file exactly (big layers; see :mod:`regionmap.prepared`): keys the frame's copy.
     stored: tuple[dict[str, Any], str] | None = field(default=None, repr=False, compare=False)
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -101,6 +104,18 @@ class Layer:
     def features(self) -> list[dict[str, Any]]:
         """The layer's GeoJSON features (empty for a broken layer)."""
         return self.collection["features"] if self.collection else []
+
+    def derived(self, key: str, build: Callable[[], T]) -> T:
+        """A value computed from the loaded features once, then kept with the layer.
+
+        A loaded layer does not change (:mod:`regionmap.layercache` loads it again when its
+        file does), so indexes and summaries other modules build from its features (the
+        filters' bounds, the filter widgets' choices) are built on first use only. ``key``
+        names the value; its module's name keeps keys apart.
+        """
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]
 
     @cached_property
     def geometries(self) -> np.ndarray:

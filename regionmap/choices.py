@@ -60,17 +60,25 @@ def filter_choices(layers: list[Layer], today: dt.date | None = None) -> FilterC
         if not layer.ok or is_basemap(layer) or layer.meta is None:
             continue
         agreements.update({a.key: a.name for a in layer.meta.agreements})
-        for feature in layer.features:
-            props = feature.get("properties") or {}
-            codes.update(
-                str(props[k]) for k in COUNTRY_FIELDS if _ISO3.match(str(props.get(k, "")))
-            )
-            extent = feature_extent(layer, props)
-            if extent is not None:
-                first, last = extent.years
-                years += [min(first, this_year), min(last or this_year, this_year)]
+        found, spans = layer.derived("choices.values", lambda layer=layer: _layer_values(layer))
+        codes.update(found)
+        for first, last in spans:  # an open extent (last None) runs to this year
+            years += [min(first, this_year), min(last or this_year, this_year)]
     return FilterChoices(
         countries=tuple(sorted(codes)),
         agreements=dict(sorted(agreements.items(), key=lambda kv: kv[1])),
         years=(min(years), max(years)) if years else None,
     )
+
+
+def _layer_values(layer: Layer) -> tuple[frozenset[str], tuple[tuple[int, int | None], ...]]:
+    """One layer's country codes and distinct (first, last) year spans (walked once per load)."""
+    codes: set[str] = set()
+    spans: set[tuple[int, int | None]] = set()
+    for feature in layer.features:
+        props = feature.get("properties") or {}
+        codes.update(str(props[k]) for k in COUNTRY_FIELDS if _ISO3.match(str(props.get(k, ""))))
+        extent = feature_extent(layer, props)
+        if extent is not None:
+            spans.add(extent.years)
+    return frozenset(codes), tuple(sorted(spans, key=lambda s: (s[0], s[1] or 0)))

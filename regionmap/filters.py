@@ -23,10 +23,16 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+import shapely
 
 from regionmap.catalog import Layer
+
+if TYPE_CHECKING:
+    import numpy as np
 
 COUNTRY_FIELDS = ("country", "host", "user")
 TEXT_FIELDS = ("name", "note", "summary", "place")
@@ -178,8 +184,11 @@ def feature_year_span(layer: Layer, props: dict[str, Any]) -> tuple[int, int] | 
 
 def _has_country_fields(layer: Layer) -> bool:
     """True when some feature of the layer says where it is or who hosts or uses it."""
-    return any(
-        any(k in (f.get("properties") or {}) for k in COUNTRY_FIELDS) for f in layer.features
+    return layer.derived(
+        "filters.has_country_fields",
+        lambda: any(
+            any(k in (f.get("properties") or {}) for k in COUNTRY_FIELDS) for f in layer.features
+        ),
     )
 
 
@@ -254,7 +263,11 @@ def filter_indices(
     filters: Filters | None = None,
     bbox: tuple[float, float, float, float] | None = None,
 ) -> list[int]:
-    """The positions in ``layer.features`` of the features :func:`filter_features` keeps."""
+    """The positions in ``layer.features`` of the features :func:`filter_features` keeps.
+
+    The frame is tried first, on the layer's bounds index (:func:`feature_bounds`), so a view
+    of a city in a layer of a million features reads only the features near the city.
+    """
     filters = filters or Filters()
     effects = filter_effects(layer, filters)
     if HIDES in effects.values():
@@ -266,31 +279,71 @@ def filter_indices(
         years=filters.years if effects.get("years") == APPLIES else None,
     )
     features = layer.features
-    kept = [i for i, f in enumerate(features) if f.get("geometry") and matches(layer, f, applied)]
     if bbox is None:
-        return kept
-    hits = _in_bbox([features[i] for i in kept], bbox)
-    return [i for i, hit in zip(kept, hits, strict=True) if hit]
+        candidates: Iterable[int] = range(len(features))
+    else:
+        candidates = in_bbox(layer, bbox)
+    if not (applied.search or applied.countries or applied.agreements or applied.years):
+        return [i for i in candidates if features[i].get("geometry")]
+    return [
+        i
+        for i in candidates
+        if features[i].get("geometry") and matches(layer, features[i], applied)
+    ]
 
 
-def _in_bbox(features: list[dict[str, Any]], bbox: tuple[float, float, float, float]) -> list[bool]:
-    """Whether each feature's geometry intersects the bbox (points by numpy, others by shapely)."""
+def feature_bounds(layer: Layer) -> np.ndarray:
+    """Each feature's bounds as an (n, 4) array of west, south, east, north (NaN: no geometry).
+
+    Built once per loaded layer: points straight from their coordinates, other geometries by
+    shapely.
+    """
     import numpy as np
-    import shapely
-    from shapely.geometry import box, shape
+
+    def build() -> np.ndarray:
+        features = layer.features
+        bounds = np.full((len(features), 4), np.nan)
+        points = [
+            (i, g["coordinates"])
+            for i, f in enumerate(features)
+            if (g := f.get("geometry")) and _is_point(g)
+        ]
+        if points:
+            rows = np.fromiter((i for i, _ in points), dtype=np.intp, count=len(points))
+            xy = np.array([c[:2] for _, c in points], dtype=float).reshape(-1, 2)
+            bounds[rows] = np.hstack([xy, xy])
+        others = [
+            i for i, f in enumerate(features) if (g := f.get("geometry")) and not _is_point(g)
+        ]
+        if others:
+            bounds[others] = shapely.bounds(layer.geometries[others])
+        return bounds
+
+    return layer.derived("filters.bounds", build)
+
+
+def _is_point(geometry: dict[str, Any]) -> bool:
+    """True for a Point with at least two coordinates (its bounds are its position)."""
+    return geometry.get("type") == "Point" and len(geometry.get("coordinates") or ()) >= 2
+
+
+def in_bbox(layer: Layer, bbox: tuple[float, float, float, float]) -> list[int]:
+    """Positions of the features whose geometry intersects the bbox, in file order."""
+    import numpy as np
 
     west, south, east, north = bbox
-    hits = [False] * len(features)
-    points = [i for i, f in enumerate(features) if f["geometry"]["type"] == "Point"]
-    if points:
-        xy = np.array([features[i]["geometry"]["coordinates"][:2] for i in points], dtype=float)
-        inside = (xy[:, 0] >= west) & (xy[:, 0] <= east) & (xy[:, 1] >= south)
-        inside &= xy[:, 1] <= north
-        for i, hit in zip(points, inside.tolist(), strict=True):
-            hits[i] = hit
-    others = [i for i, f in enumerate(features) if f["geometry"]["type"] != "Point"]
-    if others:
-        geoms = [shape(features[i]["geometry"]) for i in others]
-        for i, hit in zip(others, shapely.intersects(geoms, box(*bbox)).tolist(), strict=True):
-            hits[i] = hit
-    return hits
+    bounds = feature_bounds(layer)
+    with np.errstate(invalid="ignore"):  # NaN rows (no geometry) compare False
+        near = (bounds[:, 0] <= east) & (bounds[:, 2] >= west)
+        near &= (bounds[:, 1] <= north) & (bounds[:, 3] >= south)
+    rows = np.flatnonzero(near)
+    if not len(rows):
+        return []
+    # A box that meets a shape's bounds may still miss the shape: test those exactly.
+    box_like = (bounds[rows, 0] == bounds[rows, 2]) & (bounds[rows, 1] == bounds[rows, 3])
+    exact = rows[~box_like]
+    if len(exact):
+        hits = shapely.intersects(layer.geometries[exact], shapely.box(*bbox))
+        missed = set(exact[~hits].tolist())
+        return [i for i in rows.tolist() if i not in missed]
+    return rows.tolist()
