@@ -18,8 +18,10 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 from streamlit_folium import st_folium
 
+from regionmap.appbase import BasePart, base_part, publish_base
 from regionmap.appexport import ExportedFile, export_bytes, export_key
 from regionmap.appmap import base_map, data_groups, view_center, view_zoom
+from regionmap.appstatic import publish_assets
 from regionmap.basemaps import basemap_names
 from regionmap.catalog import Catalog, Layer
 from regionmap.choices import country_label, filter_choices
@@ -85,6 +87,14 @@ def contents_for(user_dir: str | None, key: str, stamps: tuple, _view: View) -> 
 def fitted(user_dir: str | None, layer_id: str, resolution: str, bbox: tuple, stamp: tuple) -> list:
     """A layer's features clipped and simplified for a view."""
     return fit_to_view(load_layer(open_catalog(user_dir), layer_id, resolution).features, bbox)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def countries_file(
+    anchor: tuple, tiles: str | None, stamps: tuple, _shown: list, _back: dict
+) -> BasePart:
+    """The ticked basemaps of a box as one static file (``stamps``: the basemaps' files)."""
+    return base_part(_shown, anchor=anchor, tiles=tiles, backdrops=_back)
 
 
 @st.cache_data(show_spinner=False)
@@ -248,7 +258,7 @@ def basemap_layers(
 
 
 #: The app's static folder (served at /app/static/, .streamlit/config.toml): a cache of the
-#: tiled layers' archives, git-ignored.
+#: tiled layers' archives and of the countries' files, git-ignored.
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
@@ -307,6 +317,13 @@ def view_area(
     if contents is not None:
         filter_notes(contents)
     sources = tile_sources(contents)
+    base = None
+    static = bool(st.get_option("server.enableStaticServing"))
+    base_url = st.get_option("server.baseUrlPath") or "/"
+    if basemaps and static:  # else the countries travel inline, with every rerun
+        base_stamps = tuple((la.id, stamps[la.id]) for la, _ in basemaps)
+        part = countries_file(anchor, state.basemap, base_stamps, basemaps, backdrops)
+        base = (part, publish_base(part, STATIC_DIR, base_url))
     groups = data_groups(
         contents,
         styles,
@@ -315,6 +332,7 @@ def view_area(
         tiles=state.basemap,
         backdrops=backdrops,
         tiled=frozenset(sources),
+        base=base,
     )
     # The same page for every region (the component stays); only tiled layers, drawn from
     # their archives in the browser, and their filters change it.
@@ -325,6 +343,8 @@ def view_area(
         styles=styles,
         filters=state.filters,
     )
+    if static:  # the scripts from the app's server, not in every rerun's arguments
+        publish_assets(m, STATIC_DIR, base_url)
     out = st_folium(
         m,
         key="map",

@@ -22,12 +22,13 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
+from regionmap.appbase import BasePart, UseBase, base_lists
 from regionmap.citations import Bibliography, number_sources
 from regionmap.credits import default_export_date
 from regionmap.filters import Filters
 from regionmap.legend import legend_entries, legend_html
 from regionmap.offline import OfflineMap
-from regionmap.render import MapLegend, ScreenshotFooter, TileCitations, build_map
+from regionmap.render import MapLegend, ScreenshotFooter, SourceLists, TileCitations, build_map
 from regionmap.screenshot import screenshot_footer
 from regionmap.styles import Style, layer_styles
 from regionmap.tilemap import TileSource
@@ -145,6 +146,7 @@ def data_groups(
     tiles: str | None = None,
     backdrops: dict[str, list[dict[str, Any]]] | None = None,
     tiled: frozenset[str] = frozenset(),
+    base: tuple[BasePart, str] | None = None,
 ) -> list[folium.FeatureGroup]:
     """The view's layers as feature groups for the mounted map, with the selected feature open.
 
@@ -162,14 +164,18 @@ def data_groups(
     toggled. A view without layers gets one empty group that clears the legend, the labels
     and the inset (and holds the footer). Layers in ``tiled`` are drawn by the base map from
     their tiles: they get no group here, only their legend entry and their popups' numbers.
+
+    ``base`` (the countries published as a static file, :mod:`regionmap.appbase`, and its
+    URL) replaces ``basemaps``: the groups then only name the file, which the browser fetches
+    once per box, and carry its popups' source lists numbered for this view.
     """
     basemaps = list(basemaps)
     bibliography = contents.bibliography if contents is not None else number_sources(basemaps)
     groups: list[folium.FeatureGroup] = []
     lists: list[Any] = []
     base_config = "{}"
-    if basemaps:
-        base = build_map(
+    if basemaps and base is None:
+        inline = build_map(
             basemaps,
             bbox=anchor,
             bibliography=bibliography,
@@ -178,9 +184,9 @@ def data_groups(
             legend=False,
             screenshot=False,
         )
-        groups += _groups(base)
-        lists += _named(base, "RegionmapSources")
-        base_config = _named(base, "RegionmapSetup")[0].config_json
+        groups += _groups(inline)
+        lists += _named(inline, "RegionmapSources")
+        base_config = _named(inline, "RegionmapSetup")[0].config_json
     drawn: Shown = []
     vectors = [(la, f) for la, f in contents.data_layers if la.id not in tiled] if contents else []
     if contents is not None and vectors:
@@ -202,6 +208,10 @@ def data_groups(
     if not groups:
         groups = [folium.FeatureGroup(name="Credits", show=True)]
     first = groups[0]
+    if base is not None:
+        if not lists:
+            lists.append(SourceLists())
+        lists[0].lists.update(base_lists(base[0], bibliography))
     if lists:
         for other in lists[1:]:  # one numbering: the same key is the same list
             lists[0].lists.update(other.lists)
@@ -209,7 +219,11 @@ def data_groups(
     used = styles if styles is not None else layer_styles(la for la, _ in drawn)
     legend = legend_html(legend_entries(drawn, used)) or None
     first.add_child(MapLegend(_MountedMap(), legend), name="rm_legend")
-    first.add_child(MapBase(_MountedMap(), base_config), name="rm_base")
+    if base is not None:
+        first.add_child(UseBase(base[1], base[0].digest), name="rm_base")
+    else:  # the countries inline, or none: a countries file shown before is dropped
+        first.add_child(UseBase(None, None), name="rm_use_base")
+        first.add_child(MapBase(_MountedMap(), base_config), name="rm_base")
     if contents is not None:
         footer = screenshot_footer(contents, export_date or default_export_date())
         first.add_child(ScreenshotFooter(footer), name="rm_screenshot")

@@ -72,7 +72,7 @@ _MIN_MARKER, _MAX_MARKER = 10, 24
 
 # Static JavaScript (no layer data): bind each feature's pre-escaped popup and tooltip. The
 # popup's source list is shared by every feature citing the same sources (rmSources, written
-# once per map by _SourceLists), which keeps the payload small.
+# once per map by SourceLists), which keeps the payload small.
 _BIND = JsCode(
     """function (feature, layer) {
   var p = feature.properties || {};
@@ -187,7 +187,7 @@ rmap.legend({{ this.map.get_name() }}, {{ this.html_json }});
         self.html_json = _script_json(html)
 
 
-class _SourceLists(MacroElement):
+class SourceLists(MacroElement):
     """The popups' source lists (escaped HTML by key), written once per map."""
 
     _template = Template(
@@ -315,7 +315,7 @@ def _payload(
     layer: Layer,
     features: list[dict[str, Any]],
     bibliography: Bibliography,
-    lists: _SourceLists,
+    lists: SourceLists,
 ) -> dict[str, Any]:
     """The FeatureCollection handed to folium: geometry plus escaped popup and tooltip."""
     out = []
@@ -341,7 +341,7 @@ def _geojson(
     layer: Layer,
     features: list[dict[str, Any]],
     bibliography: Bibliography,
-    lists: _SourceLists,
+    lists: SourceLists,
     *,
     over_tiles: bool,
     style: Style | None = None,
@@ -424,7 +424,7 @@ def _point_spec(
     points: list[dict[str, Any]],
     style: Style,
     bibliography: Bibliography,
-    lists: _SourceLists,
+    lists: SourceLists,
     *,
     cluster: bool,
 ) -> dict[str, Any]:
@@ -588,7 +588,7 @@ def build_map(
         f"html .leaflet-control-attribution{{font-size:11px}}{POPUP_CSS}"
     )
     m.get_root().header.add_child(folium.Element(f"<style>{css}</style>"), name="regionmap_css")
-    lists = _SourceLists()
+    lists = SourceLists()
     m.add_child(lists)
     if basemap:
         tile_layer(basemap).add_to(m)

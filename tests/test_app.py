@@ -42,20 +42,40 @@ def map_args(at: AppTest, index: int = 0) -> dict:
     return json.loads(components[index].proto.json_args)
 
 
+def _served(url: str) -> Path:
+    """The file the app's server sends for one of its /app/static/ URLs."""
+    assert url.startswith("/app/static/"), url
+    return ROOT / "static" / url.removeprefix("/app/static/")
+
+
+def _map_text(args: dict) -> str:
+    """What the map receives: the page, the swapped-in groups and the countries file they name.
+
+    The countries come from the app's static folder (regionmap.appbase), named by the groups.
+    """
+    groups = args.get("feature_group") or ""
+    files = re.findall(r'rmap\.useBase\(map_div, \{"url":"([^"]+)"', groups)
+    return args["script"] + groups + "".join(_served(u).read_text("utf-8") for u in files)
+
+
 def _tooltips(args: dict) -> set[str]:
     """The feature names in the map's tooltips (escaped text as it is in the page).
 
     The data layers travel as feature groups beside the base map (regionmap.appmap).
     Polygons go through folium's tojson ("\\u003c"), points through regionmap's own JSON.
     """
-    page = args["script"] + (args.get("feature_group") or "")
+    page = _map_text(args)
     found = re.findall(r'"tooltip": ?"(.*?)(?:\\u003c|<)span hidden', page)
     # The tooltips are JSON strings: read their \\u escapes (names such as "Alcântara").
     return {json.loads(f'"{text}"') for text in found}
 
 
 def _assert_offline(args: dict) -> None:
-    assert all(link.startswith("data:") for link in args["js_links"] + args["css_links"])
+    # Scripts and stylesheets are inlined, or files of the app's own server (regionmap.appstatic).
+    for link in args["js_links"] + args["css_links"]:
+        assert link.startswith("data:") or _served(link).is_file(), link
+        if not link.startswith("data:"):
+            assert not REMOTE.search(_served(link).read_text("utf-8"))
     page = args["header"] + args["html"] + args["script"]
     assert remote_asset_urls(args["header"] + args["html"]) == []
     assert not REMOTE.search(page)
@@ -119,7 +139,7 @@ def test_app_runs_offline():
     assert not at.exception, at.exception
     args = map_args(at)
     _assert_offline(args)
-    assert "Countries (Natural Earth)" in args["feature_group"]
+    assert "Natural Earth" in _map_text(args)  # the countries, credited
     assert args["returned_objects"] == list(MAP_RETURNED)
     text = " ".join(m.value for m in at.caption) + " ".join(m.value for m in at.markdown)
     assert "Boundaries: Natural Earth, de facto; depiction implies no endorsement." in text
@@ -204,7 +224,7 @@ def test_broken_layer_is_reported_and_others_render(user_catalog):
     assert "coordinate-range" in messages and "yaml-syntax" in messages
     args = map_args(at)
     assert "Kadena Air Base" in _tooltips(args)
-    assert "Countries (Natural Earth)" in args["feature_group"]
+    assert "Natural Earth" in _map_text(args)  # the countries, credited
 
 
 def test_query_params_restore_state(user_catalog):

@@ -226,3 +226,39 @@ def test_region_change_moves_the_mounted_map(app_url):
         frame.wait_for_function("() => document.querySelector('.leaflet-control-minimap')")
         assert frame.locator(".leaflet-control-minimap").count() == 1
         assert frame.locator("path.leaflet-interactive").count() > 50
+
+
+def test_countries_come_once_per_box_and_a_pan_does_not_resend_them(app_url):
+    """The countries and scripts are files of the app's server: fetched once, never resent."""
+    with chromium_page(viewport=(1300, 900), timeout_ms=60_000) as page:
+        fetched: list[str] = []
+        page.on("request", lambda r: fetched.append(r.url))
+        received: list[int] = []
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda p: received.append(len(p))))
+        page.goto(f"{app_url}/?region=japan")
+        frame = _map_frame(page)
+        frame.wait_for_function(
+            "() => document.querySelectorAll('.leaflet-rmBase-pane path').length > 50"
+        )
+        bases = [u for u in fetched if "/app/static/base/" in u]
+        assert len(bases) == 1
+        size = len(page.request.get(bases[0]).body())
+        assert any("/app/static/assets/leaflet-" in u for u in fetched)  # the scripts too
+        # Countries sit under the data layers, and their popup cites by the view's numbers.
+        frame.locator(".leaflet-rmBase-pane path.leaflet-interactive").nth(5).dispatch_event(
+            "click"
+        )
+        popup = frame.wait_for_selector(".leaflet-popup-content").inner_text()
+        page.get_by_role("tab", name="Sources").click()
+        panel = page.get_by_role("tabpanel", name="Sources").inner_text()
+        cites = [line.split(" — ")[0] for line in popup.splitlines() if line.startswith("[")]
+        assert cites and all(c in panel for c in cites), (cites, panel[:300])
+        # A pan reruns the view: the map hears of new data, but no countries and no scripts.
+        frame.wait_for_timeout(1500)
+        before, fetched_before = sum(received), len(fetched)
+        frame.evaluate("() => map_div.panBy([150, 60], {animate: false})")
+        page.wait_for_url("**", timeout=5_000)
+        frame.wait_for_timeout(3000)
+        assert 0 < sum(received) - before < size / 2
+        assert not [u for u in fetched[fetched_before:] if "/app/static/" in u]
+        assert frame.locator(".leaflet-rmBase-pane path").count() > 50  # still drawn

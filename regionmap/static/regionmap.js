@@ -237,7 +237,8 @@
     // Shapes (countries and other polygons) are not tab stops: Chromium makes interactive SVG
     // paths focusable. Markers are (Leaflet gives them tabindex 0; Enter opens the popup).
     function untab() {
-      var paths = map.getPanes().overlayPane.querySelectorAll("path");
+      var paths = map.getContainer().querySelectorAll(
+        ".leaflet-overlay-pane path, .leaflet-rmBase-pane path");
       for (var i = 0; i < paths.length; i++) {
         paths[i].setAttribute("tabindex", "-1");
         paths[i].setAttribute("focusable", "false");
@@ -477,6 +478,64 @@
     if (config.inset) { state.inset = inset(map, config.inset); }
     if (config.labels) { state.labels = labels(map, config.labels); }
     return state;
+  };
+
+  // The app's countries for one box, published as a static JSON file (regionmap/appbase.py):
+  // fetched once per box and kept by digest, drawn in a pane under the data layers, so that
+  // the data groups sent on every rerun only name them. Every string in the file (popups,
+  // tooltips, labels, attribution) was escaped in Python. {url: null} drops the countries.
+  var baseDocs = {};
+  var BASE_LINES = {LineString: true, MultiLineString: true};
+
+  function dropBase(map, state) {
+    if (state.base) {
+      state.base.layers.forEach(function (layer) { map.removeLayer(layer); });
+      state.base = null;
+    }
+  }
+
+  function mountBase(map, state, digest) {
+    var doc = baseDocs[digest];
+    if (!map.getPane("rmBase")) {
+      map.createPane("rmBase").style.zIndex = 390;  // under Leaflet's overlay pane (400)
+    }
+    dropBase(map, state);
+    var layers = doc.layers.map(function (part) {
+      return L.geoJSON(part.geojson, {
+        pane: "rmBase",
+        attribution: part.attribution,
+        style: function (f) {
+          return BASE_LINES[(f.geometry || {}).type] ? part.line : part.style;
+        },
+        pointToLayer: function (f, latlng) {
+          return L.circleMarker(latlng, {radius: part.radius, pane: "rmBase"});
+        },
+        onEachFeature: function (f, layer) { bind(map, f, layer); }
+      }).addTo(map);
+    });
+    state.base = {digest: digest, layers: layers};
+    rmap.base(map, doc.config);
+    map.fire("rmbaseload", {digest: digest});
+  }
+
+  rmap.useBase = function (map, args) {
+    var state = stateOf(map);
+    state.baseWanted = args.digest;
+    if (!args.url) { dropBase(map, state); rmap.base(map, {}); return; }
+    if (state.base && state.base.digest === args.digest) { return; }
+    if (baseDocs[args.digest]) { mountBase(map, state, args.digest); return; }
+    fetch(args.url, {credentials: "same-origin"})
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(function (doc) {
+        baseDocs[args.digest] = doc;
+        if (state.baseWanted === args.digest) { mountBase(map, state, args.digest); }
+      })
+      .catch(function (error) {
+        console.error("regionmap: the countries could not be loaded from " + args.url, error);
+      });
   };
 
   // Legend, labels, inset and keyboard, after every layer of the map has been added.
