@@ -552,15 +552,19 @@ def sources_tab(contents: ViewContents | None) -> None:
     citations = contents.bibliography.citations if contents is not None else []
     if not citations:
         st.caption("No features shown.")
-    for c in citations:
-        st.markdown(citation_md(c))
+    # One block each: a pan redraws two elements, not one per source.
+    if citations:
+        st.markdown("\n\n".join(citation_md(c) for c in citations))
     st.markdown("**Layers**")
+    lines = []
     for layer, features in contents.shown if contents is not None else []:
         meta = layer.meta
         lic = markdown_link(meta.license_url, meta.license)
         credit = f" — {md(meta.attribution)}" if meta.attribution else ""
         count = "" if is_basemap(layer) else f" ({len(features)} in the frame)"
-        st.markdown(f"- {md(meta.title)}{count}: licence {lic}{credit}")
+        lines.append(f"- {md(meta.title)}{count}: licence {lic}{credit}")
+    if lines:
+        st.markdown("\n".join(lines))
     st.caption(BOUNDARIES_NOTE)
 
 
