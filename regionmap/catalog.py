@@ -686,9 +686,15 @@ def check_citations(meta: LayerMeta, result: ReadResult, name: str) -> list[Prob
     return problems
 
 
-def feature_sources(meta: LayerMeta, feature: dict[str, Any]) -> list[str]:
-    """The source keys a feature cites; the layer's own sources when it cites none."""
+def own_sources(feature: dict[str, Any]) -> list[str] | None:
+    """The source keys a feature names itself (``properties.sources``), or None if it names none."""
     cited = (feature.get("properties") or {}).get("sources")
     if isinstance(cited, list) and cited:
         return [key for key in cited if isinstance(key, str)]
-    return [source.key for source in meta.sources]
+    return None
+
+
+def feature_sources(meta: LayerMeta, feature: dict[str, Any]) -> list[str]:
+    """The source keys a feature cites; the layer's own sources when it cites none."""
+    own = own_sources(feature)
+    return own if own is not None else [source.key for source in meta.sources]

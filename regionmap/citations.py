@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from regionmap.catalog import Layer, feature_sources
+from regionmap.catalog import Layer, feature_sources, own_sources
 from regionmap.schema import LayerMeta, Source
 
 
@@ -57,23 +57,28 @@ class Bibliography:
 
     citations: list[Citation] = field(default_factory=list)
     by_feature: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    """The numbers of shown features that cite sources of their own, by (layer id, key)."""
+    defaults: dict[str, list[int]] = field(default_factory=dict)
+    """The numbers of a layer's own sources, cited by its shown features that name none."""
     metas: dict[str, LayerMeta] = field(default_factory=dict, repr=False)
 
     def numbers(self, layer_id: str, feature: dict[str, Any] | str | int) -> list[int]:
         """The citation numbers of a feature: by key, by position (int) or by the feature.
 
-        A feature dict is found by its id; one without an id (or not numbered itself) gets
-        the numbers of the URLs of the sources it cites.
+        A feature that names no sources of its own cites its layer's. A feature dict is found
+        by its id; one that was not numbered (not shown, say) gets the numbers of the URLs of
+        the sources it cites.
         """
-        if isinstance(feature, int):
-            key: str | None = f"#{feature}"
-        elif isinstance(feature, str):
-            key = feature
-        else:
-            key = feature_key(feature)
-        found = self.by_feature.get((layer_id, key)) if key is not None else None
-        if found is not None or isinstance(feature, str | int):
-            return list(found or [])
+        if isinstance(feature, int | str):
+            key = f"#{feature}" if isinstance(feature, int) else feature
+            found = self.by_feature.get((layer_id, key))
+            return list(found if found is not None else self.defaults.get(layer_id, []))
+        fkey = feature_key(feature)
+        found = self.by_feature.get((layer_id, fkey)) if fkey is not None else None
+        if found is not None:
+            return list(found)
+        if not own_sources(feature) and layer_id in self.defaults:
+            return list(self.defaults[layer_id])
         return self._by_url(layer_id, feature)
 
     def _by_url(self, layer_id: str, feature: dict[str, Any]) -> list[int]:
@@ -121,21 +126,36 @@ def number_sources(
         bib.metas[layer.id] = layer.meta
         catalog = layer.meta.source_map()
         given = indices[position] if indices is not None else None
-        where = given if given is not None else _positions(layer, features)
-        for feature, index in zip(features, where, strict=True):
-            numbers = []
-            for key in feature_sources(layer.meta, feature):
+
+        def number(keys: list[str], layer: Layer = layer, catalog: dict = catalog) -> list[int]:
+            numbers: list[int] = []
+            for key in keys:
                 source = catalog.get(key)
                 if source is None:
                     continue
-                number = by_url.setdefault(source.url, len(by_url) + 1)
-                sources.setdefault(number, source)
-                owners = layers_of.setdefault(number, [])
+                found = by_url.setdefault(source.url, len(by_url) + 1)
+                sources.setdefault(found, source)
+                owners = layers_of.setdefault(found, [])
                 if layer.id not in owners:
                     owners.append(layer.id)
-                if number not in numbers:
-                    numbers.append(number)
-            bib.by_feature[(layer.id, feature_key(feature, index))] = numbers  # type: ignore[index]
+                if found not in numbers:
+                    numbers.append(found)
+            return numbers
+
+        # Most features cite their layer's sources: numbered once, at the first such feature
+        # (the order of first citation), so a million of them cost one loop of lookups.
+        defaults = [s.key for s in layer.meta.sources]
+        where: list[int] | None = None
+        for position_in_layer, feature in enumerate(features):
+            own = own_sources(feature)
+            if own is None:
+                if layer.id not in bib.defaults:
+                    bib.defaults[layer.id] = number(defaults)
+                continue
+            if where is None:
+                where = given if given is not None else _positions(layer, features)
+            key = feature_key(feature, where[position_in_layer])
+            bib.by_feature[(layer.id, key)] = number(own)  # type: ignore[index]
     bib.citations = [Citation(n, sources[n], tuple(layers_of[n])) for n in sorted(sources)]
     return bib
 

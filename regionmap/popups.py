@@ -87,8 +87,10 @@ def feature_ref(layer_id: str, feature: dict[str, Any], index: int) -> str:
     return f"{layer_id}:{fid if fid not in (None, '') else f'#{index}'}"
 
 
-def feature_refs(layer: Layer, features: list[dict[str, Any]]) -> list[str]:
+def feature_refs(layer: Layer, features: list[dict[str, Any]], start: int = 0) -> list[str]:
     """Return the references of features shown from a layer (see :func:`feature_ref`).
+
+    ``start`` is the position of ``features[0]`` among the shown features (a page of them).
 
     Features without an id are numbered by their position in the layer (not in the shown
     subset), so a reference means the same feature whatever the filters; clipped copies from
@@ -102,9 +104,12 @@ def feature_refs(layer: Layer, features: list[dict[str, Any]]) -> list[str]:
     >>> feature_refs(layer, layer.features[:2])
     ['countries:FJI', 'countries:TZA']
     """
-    position = {id(f.get("properties")): i for i, f in enumerate(layer.features)}
+    position = layer.derived(
+        "popups.positions",
+        lambda: {id(f.get("properties")): i for i, f in enumerate(layer.features)},
+    )
     return [
-        feature_ref(layer.id, f, position.get(id(f.get("properties")), i))
+        feature_ref(layer.id, f, position.get(id(f.get("properties")), start + i))
         for i, f in enumerate(features)
     ]
 

@@ -76,8 +76,6 @@ class AddResult:
     warnings: list[Problem]
     #: The PMTiles archive cut beside the GeoJSON, or None when the layer has no tiles.
     archive_path: Path | None = None
-    #: The layer's vector-tile archive, when the add cut one.
-    archive_path: Path | None = None
 
 
 def build_meta(new: NewLayer, result: ReadResult, today: dt.date | None = None) -> dict:

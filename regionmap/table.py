@@ -90,7 +90,7 @@ def feature_rows(
         if first >= last:
             continue
         features = all_features[first:last]
-        refs = feature_refs(layer, all_features)[first:last]
+        refs = feature_refs(layer, features, first)
         for feature, ref in zip(features, refs, strict=True):
             props = feature.get("properties") or {}
             fields = display_fields(layer, feature)

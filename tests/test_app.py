@@ -476,7 +476,9 @@ def test_the_reported_frame_drives_map_table_and_sources():
     assert "Taiyuan Satellite Launch Center" in _tooltips(map_args(at))
     table = at.dataframe[0].value
     assert "Taiyuan Satellite Launch Center" in list(table["name"])
-    panel = [m.value for m in at.markdown if m.value.startswith("\\[")]
+    panel = [  # the sources tab's numbered list, one paragraph per source
+        line for m in at.markdown if m.value.startswith("\\[") for line in m.value.split("\n\n")
+    ]
     contents = view_contents(Catalog(), View((109.9, 19.5, 158.5, 49.8)))
     assert len(panel) == len(contents.bibliography.citations)
     for line, citation in zip(panel, contents.bibliography.citations, strict=True):
