@@ -182,6 +182,10 @@
       for (var k = 0; k < icons.length; k++) {
         blocked.push(grow(icons[k].getBoundingClientRect(), 2));
       }
+      // Writes first, then one read of every label, then the placement computed from those
+      // boxes: reading a box after each style change would lay the page out once per try
+      // (half a second for a world of labels, holding up the tiles of a zoom).
+      var shown = [];
       items.forEach(function (item) {
         var outer = item.marker.getElement();
         if (!outer) { return; }
@@ -190,10 +194,16 @@
         el.style.display = "";
         var size = item.offset ? 11 : Math.min(16, 10 + 1.2 * (zoom - item.minZoom));
         el.style.fontSize = size.toFixed(1) + "px";
+        el.style.transform = item.offset ? "translate(10px, -50%)" : "translate(-50%, -50%)";
+        shown.push({item: item, el: el, size: size});
+      });
+      shown.forEach(function (s) { s.box = s.el.getBoundingClientRect(); });
+      shown.forEach(function (s) {
+        var item = s.item, box = s.box;
         // Try the label's own point first, then a little above and below it, then the
-        // other places inside the country.
-        var step = size + 4;
-        var tries = item.offset ? [[10, 0], [-10, 0]] : [[0, 0], [0, -step], [0, step]];
+        // other places inside the country; a marker's label right of it, then left.
+        var step = s.size + 4;
+        var tries = item.offset ? [[0, 0], [-(box.width + 20), 0]] : [[0, 0], [0, -step], [0, step]];
         if (!item.offset) {
           var base = map.latLngToContainerPoint(item.latlng);
           item.others.forEach(function (ll) {
@@ -203,18 +213,19 @@
         }
         for (var t = 0; t < tries.length; t++) {
           var dx = tries[t][0], dy = tries[t][1];
-          el.style.transform = item.offset
-            ? "translate(" + (dx < 0 ? "calc(-100% - 10px)" : "10px") + ", -50%)"
-            : "translate(calc(-50% + " + dx + "px), calc(-50% + " + dy + "px))";
-          var r = el.getBoundingClientRect();
+          var r = {left: box.left + dx, right: box.right + dx, top: box.top + dy,
+                   bottom: box.bottom + dy};
           var inside = r.left >= frame.left && r.right <= frame.right &&
                        r.top >= frame.top && r.bottom <= frame.bottom;
           if (inside && !blocked.some(function (b) { return overlaps(r, b); })) {
+            s.el.style.transform = item.offset
+              ? (dx < 0 ? "translate(calc(-100% - 10px), -50%)" : "translate(10px, -50%)")
+              : "translate(calc(-50% + " + dx + "px), calc(-50% + " + dy + "px))";
             blocked.push(grow(r, 3));
             return;
           }
         }
-        el.style.display = "none";
+        s.el.style.display = "none";
       });
       // Counts the placements (tests and screenshots wait for the first).
       var box = map.getContainer();
