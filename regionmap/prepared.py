@@ -41,12 +41,14 @@ __all__ = [
     "FRAME_SUFFIX",
     "RECORD_MIN_FEATURES",
     "RECORD_SUFFIX",
+    "check_record",
     "frame_for",
     "prepared_frame",
     "read_prepared",
     "read_prepared_digest",
     "record_for",
     "rules_digest",
+    "write_record",
 ]
 
 RECORD_SUFFIX = ".checked.json"
@@ -172,15 +174,25 @@ def _write_record(
 
     Returns the digest of the file's bytes when they are the checked collection exactly.
     """
+    record = _record(path, result, limits, before)
+    if record is None:
+        return None
+    write_record(path, record)
+    return str(record["sha256"])
+
+
+def _record(
+    path: Path, result: ReadResult, limits: Limits, before: tuple[int, int, int, int]
+) -> dict[str, Any] | None:
+    """The record of a check that changed nothing, or None (edited or changed meanwhile)."""
     assert result.collection is not None
     raw = path.read_bytes()
     normalised = orjson.dumps(result.collection)
     if raw.rstrip(b"\n") != normalised or _identity(path) != before:
         return None  # not the stored form (a hand-edited file): the full check stays the way
-    digest = hashlib.sha256(raw).hexdigest()
-    record: dict[str, Any] = {
+    return {
         "format": _FORMAT,
-        "sha256": digest,
+        "sha256": hashlib.sha256(raw).hexdigest(),
         "size": len(raw),
         "rules": rules_digest(),
         "limits": dataclasses.asdict(limits),
@@ -189,8 +201,28 @@ def _write_record(
         "vertex_count": result.vertex_count,
         "problems": [dataclasses.asdict(p) for p in result.problems],
     }
-    _write_atomic(record_for(path), lambda handle: handle.write(orjson.dumps(record)))
-    return digest
+
+
+def check_record(path: Path) -> dict[str, Any] | None:
+    """Check a GeoJSON file in full as a catalog load does; return its record, if one is due.
+
+    The record is returned, not written: ``regionmap add`` checks the file it staged while the
+    layer's tiles are cut, and records it beside the layer once the layer is in place
+    (:func:`write_record`), so the first load after an add reads the record instead of
+    checking a million features again. Never raises (None: no record).
+    """
+    with contextlib.suppress(Exception):
+        limits = Limits()
+        before = _identity(path)
+        result = read_geojson(path, limits=limits, display_name=str(path))
+        if result.ok and before is not None and result.feature_count >= RECORD_MIN_FEATURES:
+            return _record(path, result, limits, before)
+    return None
+
+
+def write_record(data_path: Path, record: dict[str, Any]) -> None:
+    """Write a check record beside ``data_path``, atomically."""
+    _write_atomic(record_for(data_path), lambda handle: handle.write(orjson.dumps(record)))
 
 
 def _write_atomic(target: Path, write: Callable[[Any], Any]) -> None:

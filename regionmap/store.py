@@ -18,6 +18,7 @@ import fcntl
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from regionmap.catalog import META_SUFFIX, Catalog, _pydantic_problem, check_cit
 from regionmap.formats import ReadOptions, read_any
 from regionmap.geojson import Limits, ReadResult
 from regionmap.mapping import LayerMapping, apply_mapping
+from regionmap.prepared import check_record, write_record
 from regionmap.problems import (
     CatalogError,
     InvalidLayerError,
@@ -335,9 +337,41 @@ class _TilePlan:
 
     def cutter(self, layer_id: str, name: str) -> Cutter:
         """Cut the staged GeoJSON into the archive's place, naming the user's file in errors."""
-        return lambda staged, target: staged_archive(
-            staged, target, layer_id, self.progress, name=name
-        )
+        return lambda staged, target: _cut_and_record(staged, target, layer_id, self.progress, name)
+
+
+@contextlib.contextmanager
+def _cut_and_record(
+    staged: Path,
+    target: Path,
+    layer_id: str,
+    progress: Callable[[float], None] | None,
+    name: str,
+) -> Iterator[Callable[[], None]]:
+    """Cut the tiles and, while tippecanoe works, check the staged GeoJSON for its record.
+
+    The record (:mod:`regionmap.prepared`) is written beside the layer with the archive, so
+    the first load of a big layer after its add reads it instead of checking every feature
+    again. It is an optimisation: a check that fails or finds anything writes none.
+    """
+    found: dict[str, Any] = {}
+    worker = threading.Thread(
+        target=lambda: found.update(record=check_record(staged)), name="check-record", daemon=True
+    )
+    worker.start()
+    try:
+        with staged_archive(staged, target, layer_id, progress, name=name) as commit_tiles:
+            worker.join()
+
+            def commit() -> None:
+                commit_tiles()
+                if found.get("record"):
+                    with contextlib.suppress(OSError):
+                        write_record(target.with_suffix(".geojson"), found["record"])
+
+            yield commit
+    finally:
+        worker.join()
 
 
 def _shown(text: str) -> str:

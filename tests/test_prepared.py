@@ -150,3 +150,20 @@ def test_a_filtered_layer_builds_its_own_frame(layer_folder):
     clipped = catalog.load("points", bbox=(10, 45, 11, 46))
     assert 0 < len(clipped.features) < 60
     assert len(clipped.frame) == len(clipped.features)
+
+
+def test_an_add_that_cuts_tiles_leaves_the_record_so_the_first_load_checks_nothing(
+    layer_folder, tmp_path, monkeypatch
+):
+    """A big layer's add checks its own output while tippecanoe cuts the tiles (issue 17)."""
+    source = layer_folder / "data" / "points.geojson"
+    copy = tmp_path / "again.geojson"
+    copy.write_bytes(source.read_bytes())
+    new = NewLayer("tiled", "Tiled", "CC0-1.0", "Synthetic", "https://example.org/points")
+    catalog = Catalog(layer_folder, root=tmp_path / "none")
+    add_layer(catalog, copy, new, tiles=True)
+    assert (layer_folder / "data" / "tiled.checked.json").is_file()
+    assert (layer_folder / "data" / "tiled.pmtiles").is_file()
+    checks = _checks(monkeypatch)
+    loaded = Catalog(layer_folder, root=tmp_path / "none").load("tiled")
+    assert loaded.ok and len(loaded.features) == 60 and checks == []
