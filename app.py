@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -267,10 +268,20 @@ def tile_sources(contents: ViewContents | None) -> dict[str, TileSource]:
     found: dict[str, TileSource] = {}
     for layer, _ in contents.data_layers if contents is not None else []:
         if is_tiled(layer):
-            source = publish(layer, STATIC_DIR, st.get_option("server.baseUrlPath") or "/")
+            base_url = st.get_option("server.baseUrlPath") or "/"
+            source = written(lambda la=layer, url=base_url: publish(la, STATIC_DIR, url))
             if source is not None:
                 found[layer.id] = source
     return found
+
+
+def written(publish: Callable[[], Any]) -> Any:
+    """Publish to the static folder; None when it cannot be written (the map goes inline)."""
+    try:
+        return publish()
+    except OSError as exc:
+        log.warning("cannot write %s (%s): the map's files go inline", STATIC_DIR, exc)
+        return None
 
 
 def current_frame(anchor: tuple, base: tuple) -> MapFrame:
@@ -323,7 +334,8 @@ def view_area(
     if basemaps and static:  # else the countries travel inline, with every rerun
         base_stamps = tuple((la.id, stamps[la.id]) for la, _ in basemaps)
         part = countries_file(anchor, state.basemap, base_stamps, basemaps, backdrops)
-        base = (part, publish_base(part, STATIC_DIR, base_url))
+        url = written(lambda: publish_base(part, STATIC_DIR, base_url))
+        base = (part, url) if url else None
     groups = data_groups(
         contents,
         styles,
@@ -344,7 +356,7 @@ def view_area(
         filters=state.filters,
     )
     if static:  # the scripts from the app's server, not in every rerun's arguments
-        publish_assets(m, STATIC_DIR, base_url)
+        written(lambda: publish_assets(m, STATIC_DIR, base_url))
     out = st_folium(
         m,
         key="map",

@@ -502,3 +502,22 @@ def test_first_draw_loads_no_export_or_geopandas_code():
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
+
+
+def test_a_static_folder_that_cannot_be_written_sends_the_map_inline(monkeypatch):
+    """The countries and scripts go inline, with a log line, never a traceback."""
+    import regionmap.appbase
+    import regionmap.appstatic
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", "static")
+
+    monkeypatch.setattr(regionmap.appbase, "publish_bytes", refuse)
+    monkeypatch.setattr(regionmap.appstatic, "publish_bytes", refuse)
+    monkeypatch.setattr(regionmap.appstatic, "_published", {})
+    at = _app().run()
+    assert not at.exception, at.exception
+    args = map_args(at)
+    assert "/app/static/" not in args["feature_group"]  # no file named
+    assert "Natural Earth" in args["feature_group"]  # the countries, inline
+    assert all(link.startswith("data:") for link in args["js_links"] + args["css_links"])
