@@ -635,10 +635,13 @@ def check_citations(meta: LayerMeta, result: ReadResult, name: str) -> list[Prob
     agreements = meta.agreement_map()
     problems: list[Problem] = []
     foreign: list[int] = []
+
+    def feature_id(feature: dict[str, Any]) -> str | None:
+        fid = feature.get("id", feature["properties"].get("id"))
+        return str(fid) if fid is not None else None
+
     for index, feature in enumerate(result.collection["features"]):
         props = feature["properties"]
-        fid = feature.get("id", props.get("id"))
-        fid = str(fid) if fid is not None else None
         cited = props.get("sources")
         if cited is not None:
             if not isinstance(cited, list) or not all(isinstance(k, str) for k in cited):
@@ -654,7 +657,7 @@ def check_citations(meta: LayerMeta, result: ReadResult, name: str) -> list[Prob
                             f"Add {key!r} to the layer's sources or cite one of: "
                             f"{', '.join(sorted(keys)[:20])}{', ...' * (len(keys) > 20)}.",
                             feature=index,
-                            feature_id=fid,
+                            feature_id=feature_id(feature),
                         )
                     )
         agreement = props.get("agreement")
@@ -667,7 +670,7 @@ def check_citations(meta: LayerMeta, result: ReadResult, name: str) -> list[Prob
                     f"Use one of: {', '.join(sorted(agreements)[:20])}"
                     f"{', ...' * (len(agreements) > 20)}.",
                     feature=index,
-                    feature_id=fid,
+                    feature_id=feature_id(feature),
                 )
             )
     if foreign:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from regionmap.catalog import Layer
 from regionmap.filters import COUNTRY_FIELDS, feature_extent
@@ -73,12 +74,25 @@ def filter_choices(layers: list[Layer], today: dt.date | None = None) -> FilterC
 
 def _layer_values(layer: Layer) -> tuple[frozenset[str], tuple[tuple[int, int | None], ...]]:
     """One layer's country codes and distinct (first, last) year spans (walked once per load)."""
-    codes: set[str] = set()
+    values: set[str] = set()
     spans: set[tuple[int, int | None]] = set()
+    time = layer.meta.time if layer.meta is not None else None
+    fields = (time.start, time.precision, time.end) if time is not None else ()
+    seen: set[tuple[Any, ...]] = set()  # date values repeat: each distinct one is read once
     for feature in layer.features:
         props = feature.get("properties") or {}
-        codes.update(str(props[k]) for k in COUNTRY_FIELDS if _ISO3.match(str(props.get(k, ""))))
-        extent = feature_extent(layer, props)
-        if extent is not None:
-            spans.add(extent.years)
-    return frozenset(codes), tuple(sorted(spans, key=lambda s: (s[0], s[1] or 0)))
+        for k in COUNTRY_FIELDS:
+            value = props.get(k)
+            if isinstance(value, str):
+                values.add(value)
+        if fields:
+            dates = tuple(props.get(f) if f else None for f in fields)
+            if not all(isinstance(d, str | int | float | None) for d in dates):
+                dates = (object(),)  # an odd value: read it, and never match another
+            if dates not in seen:
+                seen.add(dates)
+                extent = feature_extent(layer, props)
+                if extent is not None:
+                    spans.add(extent.years)
+    codes = frozenset(v for v in values if _ISO3.match(v))
+    return codes, tuple(sorted(spans, key=lambda s: (s[0], s[1] or 0)))
