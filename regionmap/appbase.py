@@ -34,7 +34,15 @@ from regionmap.render import build_map
 from regionmap.tilemap import spec_json
 from regionmap.view import BBox, Shown
 
-__all__ = ["BASE_FOLDER", "BasePart", "UseBase", "base_lists", "base_part", "publish_base"]
+__all__ = [
+    "BASE_FOLDER",
+    "BasePart",
+    "UseBase",
+    "base_lists",
+    "base_part",
+    "countries_map",
+    "publish_base",
+]
 
 #: Where base files go inside the app's static folder (and in its URL).
 BASE_FOLDER = "base"
@@ -69,15 +77,7 @@ def base_part(
     labels and, for boxes narrower than the world, the inset.
     """
     bibliography = number_sources(basemaps)
-    m = build_map(
-        basemaps,
-        bbox=anchor,
-        bibliography=bibliography,
-        basemap=tiles,
-        backdrops=backdrops,
-        legend=False,
-        screenshot=False,
-    )
+    m = countries_map(basemaps, anchor, bibliography, tiles, backdrops)
     layers = []
     for group in (c for c in m._children.values() if isinstance(c, folium.FeatureGroup)):
         for shapes in (c for c in group._children.values() if isinstance(c, folium.GeoJson)):
@@ -93,6 +93,28 @@ def base_part(
     doc = {"layers": layers, "config": json.loads(setup.config_json)}
     data = spec_json(doc).encode("utf-8")
     return BasePart(data, hashlib.sha256(data).hexdigest()[:20], sources)
+
+
+def countries_map(
+    basemaps: Shown,
+    anchor: BBox,
+    bibliography: Bibliography,
+    tiles: str | None = None,
+    backdrops: dict[str, list[dict[str, Any]]] | None = None,
+) -> folium.Map:
+    """The basemaps of the app's box drawn as every map draws them, for their groups and setup.
+
+    No legend and no Screenshot control: the data groups carry both, for the view shown.
+    """
+    return build_map(
+        basemaps,
+        bbox=anchor,
+        bibliography=bibliography,
+        basemap=tiles,
+        backdrops=backdrops,
+        legend=False,
+        screenshot=False,
+    )
 
 
 def _layer_doc(shapes: folium.GeoJson) -> dict[str, Any]:

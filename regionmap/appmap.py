@@ -22,7 +22,7 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
-from regionmap.appbase import BasePart, UseBase, base_lists
+from regionmap.appbase import BasePart, UseBase, base_lists, countries_map
 from regionmap.citations import Bibliography, number_sources
 from regionmap.credits import default_export_date
 from regionmap.filters import Filters
@@ -175,15 +175,7 @@ def data_groups(
     lists: list[Any] = []
     base_config = "{}"
     if basemaps and base is None:
-        inline = build_map(
-            basemaps,
-            bbox=anchor,
-            bibliography=bibliography,
-            basemap=tiles,
-            backdrops=backdrops,
-            legend=False,
-            screenshot=False,
-        )
+        inline = countries_map(basemaps, anchor, bibliography, tiles, backdrops)
         groups += _groups(inline)
         lists += _named(inline, "RegionmapSources")
         base_config = _named(inline, "RegionmapSetup")[0].config_json
