@@ -28,8 +28,10 @@ import argparse
 import datetime as dt
 import json
 import math
+import os
 import random
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -103,18 +105,35 @@ def child_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def measured(what: list[str]) -> dict:
-    """Run ``what`` (a mode of this script) in a fresh process; its figures as a dict."""
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", *what], capture_output=True, text=True
+def measured(what: list[str], timeout: float | None = None) -> dict | None:
+    """Run ``what`` (a mode of this script) in a fresh process; its figures as a dict.
+
+    With ``timeout``, a step still running then is stopped with everything it started (its
+    own process group: Chromium too) and gives None.
+    """
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", *what],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return None
     if proc.returncode != 0:
-        raise SystemExit(f"{what[0]} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+        raise SystemExit(f"{what[0]} failed:\n{out[-2000:]}\n{err[-2000:]}")
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def child(mode: str, *args: str) -> None:
     """One measured step, in this process; prints its figures as JSON."""
+    if mode == "drawn":
+        print(json.dumps({"s": _drawn_here(Path(args[0]), float(args[1]))}))
+        return
     start = time.perf_counter()
     if mode == "json":
         with open(args[0], encoding="utf-8") as handle:
@@ -142,7 +161,17 @@ def child(mode: str, *args: str) -> None:
 
 
 def drawn_seconds(path: Path, cap_s: float = 60.0) -> float | None:
-    """Seconds until Chromium (network blocked) drew the page's map, or None after the cap."""
+    """Seconds until Chromium (network blocked) drew the page's map, or None after the cap.
+
+    Measured in a process of its own, stopped a minute after the cap: a renderer busy
+    parsing a page of hundreds of megabytes does not answer Playwright's own time-outs.
+    """
+    found = measured(["drawn", str(path), str(cap_s)], timeout=cap_s + 60)
+    return found["s"] if found else None
+
+
+def _drawn_here(path: Path, cap_s: float) -> float | None:
+    """:func:`drawn_seconds`, in this process."""
     from browser import chromium_page, chromium_skip_reason
 
     if chromium_skip_reason():
