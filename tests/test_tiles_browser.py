@@ -136,3 +136,15 @@ def test_the_search_filter_applies_to_the_tiles(tiled_catalog, tmp_path):
         other = page.evaluate(PIXEL, [lat, lon])
     assert kept is not None and kept[3] > 0 and abs(kept[0] - 0xD5) < 40, kept
     assert other is not None and (other[3] == 0 or abs(other[0] - 0xD5) > 40), other
+
+
+def test_the_tiles_fold_case_as_the_table_does(tiled_catalog, tmp_path):
+    """A search matches the same names on the map's tiles as in the table (str.casefold)."""
+    out = tmp_path / "fold.html"
+    export_view(Catalog(tiled_catalog, root=ROOT), bbox=CITY, layers=["crowd"], fmt="html", out=out)
+    samples = ["Hauptstraße", "ΟΔΟΣ", "Σίσυφος", "ﬁre range", "İzmir", "Kadena AIR BASE"]
+    with chromium_page() as page:
+        page.goto(out.as_uri())
+        page.wait_for_function("() => window.rmap && rmap.fold")
+        folded = page.evaluate("(xs) => xs.map(rmap.fold)", samples)
+    assert folded == [s.casefold() for s in samples]

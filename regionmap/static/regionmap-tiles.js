@@ -39,6 +39,12 @@
     return end === null || end >= time.first;
   }
 
+  // Python's str.casefold, as near as JavaScript comes: upper then lower case folds "ß" to
+  // "ss" and "ﬁ" to "fi" as casefold does (toLowerCase alone keeps them), and casefold has no
+  // final sigma, so the search finds in the tiles what the table lists.
+  function fold(text) { return text.toUpperCase().toLowerCase().replace(/\u03c2/g, "\u03c3"); }
+  rmap.fold = fold;
+
   function matches(match, props) {
     // regionmap.filters.matches for search, countries and agreements (the core said the
     // filters apply to this layer; one that would hide it left the layer out already).
@@ -48,7 +54,7 @@
         .map(function (k) { return props[k]; });
       if (!values.length) { values = Object.keys(props).map(function (k) { return props[k]; }); }
       var hit = values.some(function (v) {
-        return typeof v === "string" && v.toLowerCase().indexOf(match.search) >= 0;
+        return typeof v === "string" && fold(v).indexOf(match.search) >= 0;
       });
       if (!hit) { return false; }
     }
