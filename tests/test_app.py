@@ -521,3 +521,28 @@ def test_a_static_folder_that_cannot_be_written_sends_the_map_inline(monkeypatch
     assert "/app/static/" not in args["feature_group"]  # no file named
     assert "Natural Earth" in args["feature_group"]  # the countries, inline
     assert all(link.startswith("data:") for link in args["js_links"] + args["css_links"])
+
+
+def test_a_cold_start_reads_a_big_layers_check_record(tmp_path, monkeypatch):
+    """The app's first run after an add reads the layer's check record, not every feature."""
+    import regionmap.prepared as prepared
+    from regionmap.store import NewLayer, add_layer
+
+    monkeypatch.setattr(prepared, "RECORD_MIN_FEATURES", 50)
+    source = tmp_path / "many.geojson"
+    features = [point(f"p{i}", f"Place {i}", 130 + i * 0.01, 33 + i * 0.005) for i in range(80)]
+    source.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    folder = tmp_path / "catalog"
+    new = NewLayer("many", "Many places", "CC0-1.0", "Synthetic", "https://example.org/many")
+    add_layer(Catalog(folder), source, new, tiles=True)  # checks its output while cutting
+    assert (folder / "data" / "many.checked.json").is_file()
+    checked: list[str] = []
+    real = prepared.read_geojson
+    monkeypatch.setattr(
+        prepared, "read_geojson", lambda path, **kw: checked.append(str(path)) or real(path, **kw)
+    )
+    monkeypatch.setenv("REGIONMAP_CATALOG", str(folder))
+    at = _app().run()
+    assert not at.exception, at.exception
+    assert at.checkbox(key="layer:many").value  # a new layer is on by default
+    assert not [p for p in checked if p.endswith("many.geojson")]  # read from its record
