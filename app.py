@@ -263,13 +263,12 @@ def basemap_layers(
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
-def tile_sources(contents: ViewContents | None) -> dict[str, TileSource]:
+def tile_sources(contents: ViewContents | None, base_url: str) -> dict[str, TileSource]:
     """The view's tiled layers, published to the static folder for range requests."""
     found: dict[str, TileSource] = {}
     for layer, _ in contents.data_layers if contents is not None else []:
         if is_tiled(layer):
-            base_url = st.get_option("server.baseUrlPath") or "/"
-            source = written(lambda la=layer, url=base_url: publish(la, STATIC_DIR, url))
+            source = written(lambda la=layer: publish(la, STATIC_DIR, base_url))
             if source is not None:
                 found[layer.id] = source
     return found
@@ -327,10 +326,10 @@ def view_area(
     st.query_params.from_dict(state_to_query(replace(state, feature=selected), default))
     if contents is not None:
         filter_notes(contents)
-    sources = tile_sources(contents)
-    base = None
     static = bool(st.get_option("server.enableStaticServing"))
     base_url = st.get_option("server.baseUrlPath") or "/"
+    sources = tile_sources(contents, base_url)
+    base = None
     if basemaps and static:  # else the countries travel inline, with every rerun
         base_stamps = tuple((la.id, stamps[la.id]) for la, _ in basemaps)
         part = countries_file(anchor, state.basemap, base_stamps, basemaps, backdrops)
@@ -562,11 +561,10 @@ def sources_tab(contents: ViewContents | None) -> None:
     """The numbered bibliography of the frame, each layer's licence and the boundary note."""
     st.markdown("**Sources of the features shown**")
     citations = contents.bibliography.citations if contents is not None else []
-    if not citations:
-        st.caption("No features shown.")
-    # One block each: a pan redraws two elements, not one per source.
-    if citations:
+    if citations:  # one block each: a pan redraws two elements, not one per source
         st.markdown("\n\n".join(citation_md(c) for c in citations))
+    else:
+        st.caption("No features shown.")
     st.markdown("**Layers**")
     lines = []
     for layer, features in contents.shown if contents is not None else []:

@@ -346,10 +346,10 @@ def _cut_and_record(
     worker.start()
     try:
         with staged_archive(staged, target, layer_id, progress, name=name) as commit_tiles:
-            worker.join()
 
             def commit() -> None:
                 commit_tiles()
+                worker.join()
                 if found.get("record"):
                     with contextlib.suppress(OSError):
                         write_record(target.with_suffix(".geojson"), found["record"])

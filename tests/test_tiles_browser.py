@@ -51,6 +51,15 @@ POINT_AT = """([lat, lon]) => {
 CLICK_AT = POINT_AT.replace("MAP", MAP)
 
 
+def _zoom_to_osaka(page, page_file: Path) -> None:
+    """Open a standalone page, zoom it to Osaka (z13) and wait until its tiles are drawn."""
+    page.goto(page_file.as_uri())
+    page.wait_for_function("() => window.rmap && rmap.tiled && rmap.tiled[0].loaded > 0")
+    page.evaluate(f"([lat, lon]) => {MAP}.setView([lat, lon], 13)", [34.7, 135.5])
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => rmap.tiled[0].layer._loading === false")
+
+
 @pytest.fixture(scope="module")
 def tiled_catalog(tmp_path_factory) -> Path:
     return tiled_crowd(tmp_path_factory.mktemp("tiled"))
@@ -75,11 +84,7 @@ def test_standalone_html_draws_tiles_offline_with_cited_escaped_popup(tiled_cata
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("dialog", lambda d: (errors.append(d.message), d.dismiss()))
         page.on("request", lambda r: requests.append(r.url))
-        page.goto(out.as_uri())
-        page.wait_for_function("() => window.rmap && rmap.tiled && rmap.tiled[0].loaded > 0")
-        page.evaluate(f"([lat, lon]) => {MAP}.setView([lat, lon], 13)", [34.7, 135.5])
-        page.wait_for_timeout(300)
-        page.wait_for_function("() => rmap.tiled[0].layer._loading === false")
+        _zoom_to_osaka(page, out)
         drawn = page.evaluate(PIXEL, [34.7, 135.5])
         old = page.evaluate(PIXEL, [34.6, 135.4])
         x, y = page.evaluate(CLICK_AT, [34.7, 135.5])
@@ -127,11 +132,7 @@ def test_the_search_filter_applies_to_the_tiles(tiled_catalog, tmp_path):
         and 34.66 < f["geometry"]["coordinates"][1] < 34.74
     )  # on screen at zoom 13 around the hostile point
     with chromium_page() as page:
-        page.goto(out.as_uri())
-        page.wait_for_function("() => window.rmap && rmap.tiled && rmap.tiled[0].loaded > 0")
-        page.evaluate(f"([lat, lon]) => {MAP}.setView([lat, lon], 13)", [34.7, 135.5])
-        page.wait_for_timeout(300)
-        page.wait_for_function("() => rmap.tiled[0].layer._loading === false")
+        _zoom_to_osaka(page, out)
         kept = page.evaluate(PIXEL, [34.7, 135.5])
         other = page.evaluate(PIXEL, [lat, lon])
     assert kept is not None and kept[3] > 0 and abs(kept[0] - 0xD5) < 40, kept
