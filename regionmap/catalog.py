@@ -17,7 +17,7 @@ import os
 import re
 import stat
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -27,6 +27,7 @@ import shapely
 import yaml
 from pydantic import ValidationError
 
+from regionmap.columnar import columns_of
 from regionmap.geojson import Limits, ReadResult
 from regionmap.prepared import prepared_frame, read_prepared_digest
 from regionmap.problems import CatalogError, Problem, has_errors
@@ -101,8 +102,12 @@ class Layer:
         )
 
     @property
-    def features(self) -> list[dict[str, Any]]:
-        """The layer's GeoJSON features (empty for a broken layer)."""
+    def features(self) -> Sequence[dict[str, Any]]:
+        """The layer's GeoJSON features (empty for a broken layer).
+
+        A list, or for a big layer loaded from its column copy a
+        :class:`~regionmap.columnar.LazyFeatures` that reads each feature when asked for.
+        """
         return self.collection["features"] if self.collection else []
 
     def derived(self, key: str, build: Callable[[], T]) -> T:
@@ -633,6 +638,8 @@ def check_citations(meta: LayerMeta, result: ReadResult, name: str) -> list[Prob
     assert result.collection is not None
     keys = meta.source_map()
     agreements = meta.agreement_map()
+    if _cites_known(meta, result.collection["features"]):
+        return []
     problems: list[Problem] = []
     foreign: list[int] = []
 
@@ -687,6 +694,31 @@ def check_citations(meta: LayerMeta, result: ReadResult, name: str) -> list[Prob
             )
         )
     return problems
+
+
+def _cites_known(meta: LayerMeta, features: Sequence[dict[str, Any]]) -> bool:
+    """True when a layer's column copy shows every feature cites known sources and agreements.
+
+    False when it cannot tell (no copy) or something is amiss: then the features are walked
+    to name each problem.
+    """
+    columns = columns_of(features)
+    if columns is None:
+        return False
+    cited = columns.unique("sources")
+    named = columns.unique("agreement")
+    if cited is None or named is None:
+        return False
+    keys = meta.source_map()
+    for value in cited:
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(k, str) and k in keys for k in value)
+        ):
+            return False
+    agreements = meta.agreement_map()
+    return not meta.agreements or all(
+        value is None or (isinstance(value, str) and value in agreements) for value in named
+    )
 
 
 def own_sources(feature: dict[str, Any]) -> list[str] | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from regionmap.catalog import Layer
+from regionmap.columnar import columns_of
 from regionmap.filters import COUNTRY_FIELDS, feature_extent
 from regionmap.view import is_basemap
 
@@ -78,6 +79,9 @@ def _layer_values(layer: Layer) -> tuple[frozenset[str], tuple[tuple[int, int | 
     spans: set[tuple[int, int | None]] = set()
     time = layer.meta.time if layer.meta is not None else None
     fields = (time.start, time.precision, time.end) if time is not None else ()
+    fast = _column_values(layer, fields)
+    if fast is not None:
+        return fast
     seen: set[tuple[Any, ...]] = set()  # date values repeat: each distinct one is read once
     for feature in layer.features:
         props = feature.get("properties") or {}
@@ -94,5 +98,32 @@ def _layer_values(layer: Layer) -> tuple[frozenset[str], tuple[tuple[int, int | 
                 extent = feature_extent(layer, props)
                 if extent is not None:
                     spans.add(extent.years)
+    codes = frozenset(v for v in values if _ISO3.match(v))
+    return codes, tuple(sorted(spans, key=lambda s: (s[0], s[1] or 0)))
+
+
+def _column_values(
+    layer: Layer, fields: tuple[str | None, ...]
+) -> tuple[frozenset[str], tuple[tuple[int, int | None], ...]] | None:
+    """:func:`_layer_values` from the layer's column copy (None: it has none, or not these)."""
+    columns = columns_of(layer.features)
+    if columns is None:
+        return None
+    values: set[str] = set()
+    for key in COUNTRY_FIELDS:
+        found = columns.distinct([key])
+        if found is None:
+            return None
+        values.update(v for (v,) in found if isinstance(v, str))
+    spans: set[tuple[int, int | None]] = set()
+    named = [f for f in fields if f]
+    if named:
+        combos = columns.distinct(named)
+        if combos is None:
+            return None
+        for combo in combos:
+            extent = feature_extent(layer, dict(zip(named, combo, strict=True)))
+            if extent is not None:
+                spans.add(extent.years)
     codes = frozenset(v for v in values if _ISO3.match(v))
     return codes, tuple(sorted(spans, key=lambda s: (s[0], s[1] or 0)))

@@ -12,10 +12,14 @@ feature without an id) is looked up by the URLs of the sources it cites.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from regionmap.catalog import Layer, feature_sources, own_sources
+from regionmap.columnar import Columns, LazyFeatures, columns_behind
 from regionmap.schema import LayerMeta, Source
 
 
@@ -145,6 +149,10 @@ def number_sources(
         # Most features cite their layer's sources: numbered once, at the first such feature
         # (the order of first citation), so a million of them cost one loop of lookups.
         defaults = [s.key for s in layer.meta.sources]
+        behind = columns_behind(features)
+        if behind is not None:  # a big layer's features: only those naming sources are read
+            _number_picked(bib, layer, features, behind, defaults, number)
+            continue
         where: list[int] | None = None
         for position_in_layer, feature in enumerate(features):
             own = own_sources(feature)
@@ -160,7 +168,46 @@ def number_sources(
     return bib
 
 
+def _number_picked(
+    bib: Bibliography,
+    layer: Layer,
+    features: Sequence[dict[str, Any]],
+    behind: tuple[Columns, Sequence[int]],
+    defaults: list[str],
+    number: Callable[[list[str]], list[int]],
+) -> None:
+    """Number a lazy layer's picked features as the walk in :func:`number_sources` does.
+
+    The column copy tells which features set ``sources``; only those are read. The layer's
+    own sources are numbered at the first feature that names none, as in the walk.
+    """
+    columns, where = behind
+    naming = np.isin(np.asarray(where, dtype=np.int64), columns.present("sources"))
+    candidates = np.flatnonzero(naming).tolist()
+    plain = np.flatnonzero(~naming)
+    first_plain = int(plain[0]) if len(plain) else len(features)
+
+    def defaults_once() -> None:
+        if layer.id not in bib.defaults:
+            bib.defaults[layer.id] = number(defaults)
+
+    for position in candidates:
+        if position > first_plain:
+            defaults_once()
+        feature = features[position]
+        own = own_sources(feature)
+        if own is None:
+            defaults_once()
+            continue
+        bib.by_feature[(layer.id, feature_key(feature, where[position]))] = number(own)  # type: ignore[index]
+    if first_plain < len(features):
+        defaults_once()
+
+
 def _positions(layer: Layer, features: list[dict[str, Any]]) -> list[int]:
     """Each feature's position in the layer (matched by its properties), else its own place."""
+    if isinstance(layer.features, LazyFeatures):
+        found = [layer.features.position_of(f) for f in features]
+        return [i if p is None else p for i, p in enumerate(found)]
     position = {id(f.get("properties")): i for i, f in enumerate(layer.features)}
     return [position.get(id(f.get("properties")), i) for i, f in enumerate(features)]

@@ -25,14 +25,13 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+import numpy as np
 import shapely
 
 from regionmap.catalog import Layer
-
-if TYPE_CHECKING:
-    import numpy as np
+from regionmap.columnar import Columns, bounds_of, columns_of
 
 COUNTRY_FIELDS = ("country", "host", "user")
 TEXT_FIELDS = ("name", "note", "summary", "place")
@@ -184,6 +183,9 @@ def feature_year_span(layer: Layer, props: dict[str, Any]) -> tuple[int, int] | 
 
 def _has_country_fields(layer: Layer) -> bool:
     """True when some feature of the layer says where it is or who hosts or uses it."""
+    columns = columns_of(layer.features)
+    if columns is not None and columns.keys is not None:
+        return any(columns.has(k) for k in COUNTRY_FIELDS)
     return layer.derived(
         "filters.has_country_fields",
         lambda: any(
@@ -284,7 +286,16 @@ def filter_indices(
     else:
         candidates = in_bbox(layer, bbox)
     if not (applied.search or applied.countries or applied.agreements or applied.years):
+        columns = columns_of(features)
+        if columns is not None:  # a big layer: which features have a geometry is a column
+            rows = np.asarray(candidates, dtype=np.int64)
+            return rows[columns.located[rows]].tolist()
         return [i for i in candidates if features[i].get("geometry")]
+    columns = columns_of(features)
+    mask = _column_mask(layer, columns, applied) if columns is not None else None
+    if mask is not None:  # a big layer filtered on its columns: no feature is read
+        rows = np.asarray(candidates, dtype=np.int64)
+        return rows[mask[rows]].tolist()
     return [
         i
         for i in candidates
@@ -292,46 +303,86 @@ def filter_indices(
     ]
 
 
+def _column_mask(layer: Layer, columns: Columns, applied: Filters) -> np.ndarray | None:
+    """Which features of a big layer pass the filters, from its column copy (as :func:`matches`).
+
+    None when a filter cannot be answered from the columns (a search, or a property kept as
+    JSON): then the features are read and matched one by one.
+    """
+    if applied.search:
+        return None
+    mask = columns.located.copy()
+    if applied.countries:
+        wanted = set(applied.countries)
+        found = np.zeros_like(mask)
+        for key in COUNTRY_FIELDS:
+            hits = _value_in(columns, key, wanted)
+            if hits is None:
+                return None
+            found |= hits
+        mask &= found
+    if applied.agreements:
+        hits = _value_in(columns, "agreement", set(applied.agreements))
+        if hits is None:
+            return None
+        mask &= hits
+    window = applied.window
+    if window and layer.meta is not None and layer.meta.time is not None:
+        present = _present_during(layer, columns, window)
+        if present is None:
+            return None
+        mask &= present
+    return mask
+
+
+def _value_in(columns: Columns, key: str, wanted: set[str]) -> np.ndarray | None:
+    """Whether each feature's property ``key`` is one of ``wanted`` (None: not in columns)."""
+    coded = columns.codes(key)
+    if coded is None:
+        return None
+    codes, values = coded
+    table = np.array([isinstance(v, str) and v in wanted for v in values], dtype=bool)
+    return table[codes]
+
+
+def _present_during(
+    layer: Layer, columns: Columns, window: tuple[dt.date, dt.date]
+) -> np.ndarray | None:
+    """Whether each feature's time extent overlaps the window (or it has none)."""
+    time = layer.meta.time  # type: ignore[union-attr]
+    keys = list(dict.fromkeys(k for k in (time.start, time.precision, time.end) if k))
+    coded = [columns.codes(k) for k in keys]
+    if any(c is None for c in coded) or np.prod([len(c[1]) for c in coded], dtype=float) > 2**62:  # type: ignore[index]
+        return None
+    combined = np.zeros(len(columns.located), dtype=np.int64)
+    for codes, values in coded:  # type: ignore[misc]
+        combined = combined * len(values) + codes
+    distinct, inverse = np.unique(combined, return_inverse=True)
+    keep = np.empty(len(distinct), dtype=bool)
+    for position, code in enumerate(distinct.tolist()):
+        props: dict[str, Any] = {}
+        for key, (_, values) in zip(reversed(keys), reversed(coded), strict=True):  # type: ignore[arg-type]
+            code, index = divmod(code, len(values))
+            props[key] = values[index]
+        extent = feature_extent(layer, props)
+        keep[position] = extent is None or extent.overlaps(*window)
+    return keep[inverse.reshape(-1)]
+
+
 def feature_bounds(layer: Layer) -> np.ndarray:
     """Each feature's bounds as an (n, 4) array of west, south, east, north (NaN: no geometry).
 
-    Built once per loaded layer: points straight from their coordinates, other geometries by
-    shapely.
+    Built once per loaded layer (:func:`regionmap.columnar.bounds_of`), or read from the
+    layer's column copy.
     """
-    import numpy as np
-
-    def build() -> np.ndarray:
-        features = layer.features
-        bounds = np.full((len(features), 4), np.nan)
-        rows: list[int] = []
-        xs: list[float] = []
-        ys: list[float] = []
-        others: list[int] = []
-        for i, feature in enumerate(features):  # one pass: a million points in well under 1 s
-            geometry = feature.get("geometry")
-            if not geometry:
-                continue
-            if geometry.get("type") == "Point":
-                position = geometry.get("coordinates") or ()
-                if len(position) >= 2:
-                    rows.append(i)
-                    xs.append(position[0])
-                    ys.append(position[1])
-                    continue
-            others.append(i)
-        if rows:
-            x, y = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
-            bounds[rows] = np.column_stack([x, y, x, y])
-        if others:
-            bounds[others] = shapely.bounds(layer.geometries[others])
-        return bounds
-
-    return layer.derived("filters.bounds", build)
+    columns = columns_of(layer.features)
+    if columns is not None:
+        return columns.bounds
+    return layer.derived("filters.bounds", lambda: bounds_of(layer.features))
 
 
 def in_bbox(layer: Layer, bbox: tuple[float, float, float, float]) -> list[int]:
     """Positions of the features whose geometry intersects the bbox, in file order."""
-    import numpy as np
 
     west, south, east, north = bbox
     bounds = feature_bounds(layer)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from regionmap.columnar import geometry_kinds
 from regionmap.safe_html import escape_text
 from regionmap.schema import Style
 from regionmap.styles import area_svg, marker_svg
@@ -34,7 +35,9 @@ class LegendEntry(NamedTuple):
 
 def _is_area_layer(features: Sequence[dict[str, Any]]) -> bool:
     """Whether a layer shows no points at all (its swatch is then a filled square)."""
-    kinds = {(f.get("geometry") or {}).get("type") for f in features}
+    kinds = geometry_kinds(features)
+    if kinds is None:
+        kinds = {(f.get("geometry") or {}).get("type") for f in features}
     return bool(kinds) and not kinds & set(_POINTS)
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from regionmap.catalog import Layer, feature_sources
 from regionmap.citations import Bibliography, Citation
+from regionmap.columnar import LazyFeatures
 from regionmap.readable import value_html
 from regionmap.safe_html import escape_text, safe_link
 
@@ -104,14 +106,23 @@ def feature_refs(layer: Layer, features: list[dict[str, Any]], start: int = 0) -
     >>> feature_refs(layer, layer.features[:2])
     ['countries:FJI', 'countries:TZA']
     """
+    position_of = _positions(layer)
+    refs = []
+    for i, feature in enumerate(features):
+        found = position_of(feature)
+        refs.append(feature_ref(layer.id, feature, start + i if found is None else found))
+    return refs
+
+
+def _positions(layer: Layer) -> Callable[[dict[str, Any]], int | None]:
+    """Where a feature (or a clipped copy sharing its properties) sits in its layer."""
+    if isinstance(layer.features, LazyFeatures):  # a big layer: only features read are asked
+        return layer.features.position_of
     position = layer.derived(
         "popups.positions",
         lambda: {id(f.get("properties")): i for i, f in enumerate(layer.features)},
     )
-    return [
-        feature_ref(layer.id, f, position.get(id(f.get("properties")), start + i))
-        for i, f in enumerate(features)
-    ]
+    return lambda f: position.get(id(f.get("properties")))
 
 
 def find_feature(layers: list[Layer], ref: str | None) -> tuple[Layer, dict[str, Any]] | None:

@@ -30,7 +30,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
+import pyarrow as pa
 
+from regionmap.columnar import LazyFeatures, build_columns, columns_for, read_columns, write_columns
 from regionmap.geojson import Limits, ReadResult, read_geojson
 from regionmap.problems import Problem
 
@@ -149,10 +151,11 @@ def _from_record(path: Path, limits: Limits, name: str) -> tuple[ReadResult, str
     digest = hashlib.sha256(raw).hexdigest()
     if digest != record.get("sha256"):
         return None
-    collection = orjson.loads(raw)
-    del raw
+    collection = _from_columns(path, raw, digest)
     features = collection.get("features") if isinstance(collection, dict) else None
-    if not isinstance(features, list) or len(features) != record.get("feature_count"):
+    if not isinstance(features, list | LazyFeatures) or len(features) != record.get(
+        "feature_count"
+    ):
         return None
     problems = [Problem(**{**p, "file": name}) for p in record.get("problems", [])]
     if any(p.is_error for p in problems):
@@ -167,32 +170,63 @@ def _from_record(path: Path, limits: Limits, name: str) -> tuple[ReadResult, str
     return result, digest
 
 
+def _from_columns(path: Path, raw: bytes, digest: str) -> Any:
+    """The collection of ``raw``: its features from the column copy when current, else parsed.
+
+    A parse of a big layer writes the column copy (best effort) so that the next cold load
+    reads it.
+    """
+    found = read_columns(columns_for(path), raw, digest)
+    if found is not None:
+        features, members = found
+        return {**members, "features": features}
+    collection = orjson.loads(raw)
+    features = collection.get("features") if isinstance(collection, dict) else None
+    if isinstance(features, list) and len(features) >= RECORD_MIN_FEATURES:
+        with contextlib.suppress(Exception):  # the copy is an optimisation, never a failure
+            table = build_columns(raw, collection, digest)
+            if table is not None:
+                write_columns(columns_for(path), table)
+    return collection
+
+
 def _write_record(
     path: Path, result: ReadResult, limits: Limits, before: tuple[int, int, int, int]
 ) -> str | None:
     """Record a check that changed nothing, atomically, if the file stayed the same.
 
     Returns the digest of the file's bytes when they are the checked collection exactly.
+    The column copy (:mod:`regionmap.columnar`) is written with it.
     """
-    record = _record(path, result, limits, before)
-    if record is None:
+    prepared = _record(path, result, limits, before)
+    if prepared is None:
         return None
-    write_record(path, record)
+    record, table = prepared
+    write_record(path, record, table)
     return str(record["sha256"])
 
 
 def _record(
     path: Path, result: ReadResult, limits: Limits, before: tuple[int, int, int, int]
-) -> dict[str, Any] | None:
-    """The record of a check that changed nothing, or None (edited or changed meanwhile)."""
+) -> tuple[dict[str, Any], pa.Table | None] | None:
+    """The record of a check that changed nothing and its column copy, or None.
+
+    None when the file is not the checked collection's stored form (a hand-edited file), or
+    changed meanwhile.
+    """
     assert result.collection is not None
     raw = path.read_bytes()
     normalised = orjson.dumps(result.collection)
     if raw.rstrip(b"\n") != normalised or _identity(path) != before:
         return None  # not the stored form (a hand-edited file): the full check stays the way
-    return {
+    del normalised
+    digest = hashlib.sha256(raw).hexdigest()
+    table = None
+    with contextlib.suppress(Exception):
+        table = build_columns(raw, result.collection, digest)
+    record = {
         "format": _FORMAT,
-        "sha256": hashlib.sha256(raw).hexdigest(),
+        "sha256": digest,
         "size": len(raw),
         "rules": rules_digest(),
         "limits": dataclasses.asdict(limits),
@@ -201,15 +235,17 @@ def _record(
         "vertex_count": result.vertex_count,
         "problems": [dataclasses.asdict(p) for p in result.problems],
     }
+    return record, table
 
 
-def check_record(path: Path) -> dict[str, Any] | None:
+def check_record(path: Path) -> tuple[dict[str, Any], pa.Table | None] | None:
     """Check a GeoJSON file in full as a catalog load does; return its record, if one is due.
 
-    The record is returned, not written: ``regionmap add`` checks the file it staged while the
-    layer's tiles are cut, and records it beside the layer once the layer is in place
-    (:func:`write_record`), so the first load after an add reads the record instead of
-    checking a million features again. Never raises (None: no record).
+    The record (and the column copy, when one could be built) is returned, not written:
+    ``regionmap add`` checks the file it staged while the layer's tiles are cut, and records
+    it beside the layer once the layer is in place (:func:`write_record`), so the first load
+    after an add reads the record and the columns instead of parsing a million features
+    again. Never raises (None: no record).
     """
     with contextlib.suppress(Exception):
         limits = Limits()
@@ -220,8 +256,15 @@ def check_record(path: Path) -> dict[str, Any] | None:
     return None
 
 
-def write_record(data_path: Path, record: dict[str, Any]) -> None:
-    """Write a check record beside ``data_path``, atomically."""
+def write_record(data_path: Path, record: dict[str, Any], columns: pa.Table | None = None) -> None:
+    """Write a check record beside ``data_path``, atomically, and its column copy if given.
+
+    The columns go first: a record without them is still read (its features parsed), while
+    columns without a record are never trusted.
+    """
+    if columns is not None:
+        with contextlib.suppress(Exception):  # an optimisation, never a failure
+            write_columns(columns_for(data_path), columns)
     _write_atomic(record_for(data_path), lambda handle: handle.write(orjson.dumps(record)))
 
 

@@ -351,8 +351,9 @@ def _cut_and_record(
                 commit_tiles()
                 worker.join()
                 if found.get("record"):
+                    record, columns = found["record"]
                     with contextlib.suppress(OSError):
-                        write_record(target.with_suffix(".geojson"), found["record"])
+                        write_record(target.with_suffix(".geojson"), record, columns)
 
             yield commit
     finally:

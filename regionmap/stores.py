@@ -179,13 +179,12 @@ def filter_bbox(layer: Layer, bbox: BBox | None) -> Layer:
     if bbox is None or layer.collection is None:
         return layer
     import numpy as np
-    import orjson
-    import shapely
+
+    from regionmap.columnar import bounds_of, columns_of
 
     features = layer.features
-    texts = [orjson.dumps(f["geometry"]) if f.get("geometry") else None for f in features]
-    geoms = shapely.from_geojson(np.array(texts, dtype=object))
-    bounds = shapely.bounds(geoms)
+    columns = columns_of(features)
+    bounds = columns.bounds if columns is not None else bounds_of(features)
     west, south, east, north = bbox
     with np.errstate(invalid="ignore"):
         keep = (
@@ -194,7 +193,7 @@ def filter_bbox(layer: Layer, bbox: BBox | None) -> Layer:
             & (bounds[:, 1] <= north)
             & (bounds[:, 3] >= south)
         )
-    kept = [f for f, k in zip(features, keep, strict=True) if k]
+    kept = [features[i] for i in np.flatnonzero(keep).tolist()]  # a big layer: only these read
     collection = {**layer.collection, "features": kept}
     return dataclasses.replace(layer, collection=collection)
 

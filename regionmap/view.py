@@ -16,15 +16,17 @@ numbers do not move when the frame or the filters change).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import shapely
 
 from regionmap.catalog import Catalog, Layer
 from regionmap.citations import Bibliography, feature_key, number_sources
 from regionmap.clip import view_window
+from regionmap.columnar import columns_behind, pick
 from regionmap.credits import credit_lines
 from regionmap.errors import ExportError, ExportUsageError
 from regionmap.filters import HIDES, Effect, Filters, filter_effects, filter_indices
@@ -180,7 +182,7 @@ class LayerContents:
     """One layer of a view: the features it shows and what each filter does to it."""
 
     layer: Layer
-    features: list[dict[str, Any]]
+    features: Sequence[dict[str, Any]]
     """The features shown, in file order (basemaps: those reaching into the view window)."""
     indices: tuple[int, ...]
     """Each shown feature's position in ``layer.features``."""
@@ -274,7 +276,7 @@ class ViewContents:
             return None
         for lc in self.layers:
             if lc.id == match.group(1) and not lc.basemap:
-                for feature, index in zip(lc.features, lc.indices, strict=True):
+                for feature, index in _named(lc, match.group(2)):
                     if feature_key(feature, index) == match.group(2):
                         return lc.layer, feature
         return None
@@ -283,6 +285,22 @@ class ViewContents:
     def selected(self) -> tuple[Layer, dict[str, Any]] | None:
         """The selected feature when it is shown in the frame."""
         return self.find(self.view.selected)
+
+
+def _named(lc: LayerContents, key: str) -> Iterable[tuple[dict[str, Any], int]]:
+    """The shown features that may have the key ``key``, with their positions in the layer.
+
+    A big layer's column copy narrows them to the features whose ``id`` reads ``key``; else
+    every shown feature.
+    """
+    behind = columns_behind(lc.features)
+    named = behind[0].named("id", key) if behind is not None else None
+    if named is None:
+        return zip(lc.features, lc.indices, strict=True)
+    shown = np.asarray(lc.indices, dtype=np.int64)
+    at = np.searchsorted(shown, named)
+    found = [int(p) for p, i in zip(at, named, strict=True) if p < len(shown) and shown[p] == i]
+    return [(lc.features[p], lc.indices[p]) for p in found]
 
 
 def _check_layer_ids(catalog: Catalog, layer_ids: Sequence[str]) -> list[str]:
@@ -378,7 +396,7 @@ def view_contents(catalog: Catalog, view: View) -> ViewContents:
         else:
             indices = filter_indices(layer, view.filters, view.frame)
             effects = filter_effects(layer, view.filters)
-        features = [layer.features[i] for i in indices]
+        features = pick(layer.features, indices)
         layers.append(LayerContents(layer, features, tuple(indices), effects))
     numbered = [lc for lc in layers if lc.basemap] + [lc for lc in layers if not lc.basemap]
     bibliography = number_sources(

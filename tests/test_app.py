@@ -528,14 +528,17 @@ def test_a_cold_start_reads_a_big_layers_check_record(tmp_path, monkeypatch):
     import regionmap.prepared as prepared
     from regionmap.store import NewLayer, add_layer
 
-    monkeypatch.setattr(prepared, "RECORD_MIN_FEATURES", 50)
+    # Above every built-in layer (at most 254 countries), so only the user's layer is recorded
+    # and nothing is written into the repository's data/.
+    monkeypatch.setattr(prepared, "RECORD_MIN_FEATURES", 300)
     source = tmp_path / "many.geojson"
-    features = [point(f"p{i}", f"Place {i}", 130 + i * 0.01, 33 + i * 0.005) for i in range(80)]
+    features = [point(f"p{i}", f"Place {i}", 130 + i * 0.01, 33 + i * 0.005) for i in range(320)]
     source.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     folder = tmp_path / "catalog"
     new = NewLayer("many", "Many places", "CC0-1.0", "Synthetic", "https://example.org/many")
     add_layer(Catalog(folder), source, new, tiles=True)  # checks its output while cutting
     assert (folder / "data" / "many.checked.json").is_file()
+    assert (folder / "data" / "many.columns.arrow").is_file()  # and its features as columns
     checked: list[str] = []
     real = prepared.read_geojson
     monkeypatch.setattr(

@@ -59,12 +59,12 @@ def test_the_first_load_records_the_check_and_the_next_reuses_it(layer_folder, m
     assert second.problems == [] and len(second.features) == 60
 
 
-def test_the_record_is_the_only_new_file_and_it_is_inside_the_catalog(layer_folder, tmp_path):
+def test_the_record_and_columns_are_the_only_new_files_inside_the_catalog(layer_folder, tmp_path):
     outside = {p for p in tmp_path.rglob("*") if not p.is_relative_to(layer_folder)}
     before = snapshot(layer_folder)
     _load(layer_folder)
     after = snapshot(layer_folder)
-    assert set(after) - set(before) == {"data/points.checked.json"}
+    assert set(after) - set(before) == {"data/points.checked.json", "data/points.columns.arrow"}
     assert all(after[k] == v for k, v in before.items())
     assert {p for p in tmp_path.rglob("*") if not p.is_relative_to(layer_folder)} == outside
 
