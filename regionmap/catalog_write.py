@@ -79,7 +79,7 @@ class CatalogWriter:
     def write_pair(
         self,
         data_path: Path,
-        data_text: str | bytes,
+        data_text: str | bytes | list[bytes],
         meta_path: Path,
         meta_text: str,
         cut: Cutter | None = None,
@@ -228,9 +228,12 @@ def _remove_stale_temporaries(folder: Path) -> None:
 
 @contextlib.contextmanager
 def _staged(
-    target: Path, text: str | bytes, mode: int, folder: Path
+    target: Path, text: str | bytes | list[bytes], mode: int, folder: Path
 ) -> Iterator[tuple[Callable[[], None], Path]]:
     """Write text to a hidden temporary file beside target; yield its renaming and its path.
+
+    ``text`` given as a one-item list is emptied once read, so the caller's copy of a big
+    layer's bytes is not held while the layer's tiles are cut from the staged file.
 
     The file gets the mode the umask allows (as any new file would), is flushed to disk,
     and is removed if the rename never happens, so a failure leaves no trace; a killed
@@ -244,10 +247,12 @@ def _staged(
     try:
         try:
             os.fchmod(fd, mode)
+            data = text.pop() if isinstance(text, list) else text
             with os.fdopen(fd, "wb") as handle:
-                handle.write(text.encode("utf-8") if isinstance(text, str) else text)
+                handle.write(data.encode("utf-8") if isinstance(data, str) else data)
                 handle.flush()
                 os.fsync(handle.fileno())
+            del data
         except OSError as exc:
             raise write_error(exc, target, folder, "write") from None
 

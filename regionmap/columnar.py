@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import mmap
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, overload
 
@@ -49,7 +50,6 @@ __all__ = [
     "geometry_kinds",
     "pick",
     "read_columns",
-    "write_columns",
 ]
 
 COLUMNS_SUFFIX = ".columns.arrow"
@@ -65,6 +65,7 @@ _BOUNDS = ("west", "south", "east", "north")
 _PREFIX = "p:"
 _SCALARS = (str, int, float, bool)
 _BATCH = 1 << 16
+_JSON = {b"json": b"1"}
 
 
 def columns_for(data_path: Path) -> Path:
@@ -105,93 +106,164 @@ def bounds_of(features: Sequence[dict[str, Any]]) -> np.ndarray:
     return bounds
 
 
-def build_columns(raw: bytes, collection: dict[str, Any], digest: str) -> pa.Table | None:
-    """The column copy of a collection whose GeoJSON file is exactly ``raw`` (else None).
+def build_columns(
+    raw: bytes | mmap.mmap,
+    collection: dict[str, Any],
+    digest: str,
+    target: Path,
+    *,
+    consume: bool = False,
+    done: Callable[[int], None] | None = None,
+) -> bool:
+    """Write the column copy of a collection whose GeoJSON file is exactly ``raw`` to ``target``.
 
-    ``raw`` must be ``orjson.dumps(collection)`` (a trailing newline allowed): every feature's
-    byte range is checked against its own serialisation, so a copy is only ever built for
-    the bytes it describes.
+    False, writing nothing, when ``raw`` is not ``orjson.dumps(collection)`` (a trailing newline
+    allowed): the bytes before, between and after the features and every feature's own bytes
+    are compared with their serialisation, so a copy describes exactly the bytes it is keyed
+    by. One pass, a batch of features at a time, each batch written as it is done (memory
+    stays that of one batch); with ``consume`` each batch's features are also dropped from the
+    collection (for a caller that needs only the copy), and ``done`` is told how far the bytes
+    have been compared (a caller that mapped them may let those pages go). Written
+    atomically: a hidden temporary file beside ``target``, then a rename.
     """
     features = collection.get("features")
     if not isinstance(features, list):
-        return None
-    members = {k: v for k, v in collection.items() if k != "features"}
-    before: dict[str, Any] = {}
-    for key in collection:
-        if key == "features":
-            break
-        before[key] = collection[key]
-    position = len(orjson.dumps(before)) - 1 + (1 if before else 0) + len(b'"features":[')
-    view = memoryview(raw)
-    prefix = position
-    lengths = np.empty(len(features), dtype=np.int64)
-    for first in range(0, len(features), _BATCH):  # checked a batch at a time: bounded memory
-        encoded = [orjson.dumps(f) for f in features[first : first + _BATCH]]
-        joined = b",".join(encoded)
-        if view[position : position + len(joined)] != joined:
-            return None
-        lengths[first : first + len(encoded)] = [len(e) for e in encoded]
-        position += len(joined) + 1
-    end = position - 1 if features else position  # where the features array closes
-    if bytes(view[end : end + 1]) != b"]":
-        return None
-    starts = prefix + np.cumsum(lengths + 1) - (lengths + 1)
-    stops = starts + lengths
-    props = [f.get("properties") or {} for f in features]
-    found: set[str] = set()
-    for first in range(0, len(props), _BATCH):
-        found.update(*props[first : first + _BATCH])
-        if len(found) > MAX_KEYS:
-            break
-    keys = sorted(found)
-    arrays: dict[str, pa.Array] = {"start": pa.array(starts), "stop": pa.array(stops)}
-    bounds = bounds_of(features)
-    for name, column in zip(_BOUNDS, bounds.T, strict=True):
-        arrays[name] = pa.array(column)
-    geometries = [f.get("geometry") for f in features]
-    arrays["geometry"] = pa.array([bool(g) for g in geometries], pa.bool_())
-    kinds = [g.get("type") if isinstance(g, dict) else None for g in geometries]
-    arrays["kind"] = pa.array(kinds, pa.string()).dictionary_encode()
-    fields = [pa.field(name, array.type) for name, array in arrays.items()]
-    kept = list(keys) if len(keys) <= MAX_KEYS else None
-    for key in kept or ():
-        values = list(map(dict.get, props, itertools.repeat(key)))
-        array, is_json = _column(values)
-        arrays[_PREFIX + key] = array
-        fields.append(
-            pa.field(_PREFIX + key, array.type, metadata={b"json": b"1"} if is_json else None)
-        )
-    metadata = {
-        _FORMAT_KEY: _FORMAT,
-        _DIGEST_KEY: digest.encode(),
-        _KEYS_KEY: orjson.dumps(kept),
-        _MEMBERS_KEY: orjson.dumps(members),
-    }
-    return pa.Table.from_arrays(list(arrays.values()), schema=pa.schema(fields, metadata=metadata))
+        return False
+    names = list(collection)
+    at = names.index("features")
+    before = {k: collection[k] for k in names[:at]}
+    after = {k: collection[k] for k in names[at + 1 :]}
+    head = orjson.dumps(before)[:-1] + (b"," if before else b"") + b'"features":['
+    tail = b"]" + (b"," + orjson.dumps(after)[1:] if after else b"}")
+    with memoryview(raw) as view:
+        return _build(view, features, (head, tail), (before, after), digest, target, consume, done)
 
 
-def _column(values: list[Any]) -> tuple[pa.Array, bool]:
-    """One property as a column: typed when its values share one scalar type, else JSON."""
-    kinds = {type(v) for v in values} - {type(None)}
-    if len(kinds) == 1 and next(iter(kinds)) in _SCALARS:
-        with contextlib.suppress(pa.ArrowException, OverflowError):
-            return pa.array(values), False
-    if not kinds:
-        return pa.nulls(len(values)), False
-    return pa.array([None if v is None else orjson.dumps(v).decode() for v in values]), True
-
-
-def write_columns(target: Path, table: pa.Table) -> None:
-    """Write a column copy to ``target`` atomically (a hidden temporary file, then a rename)."""
+def _build(
+    view: memoryview,
+    features: list[dict[str, Any]],
+    ends: tuple[bytes, bytes],
+    members: tuple[dict[str, Any], dict[str, Any]],
+    digest: str,
+    target: Path,
+    consume: bool,
+    done: Callable[[int], None] | None,
+) -> bool:
+    """:func:`build_columns` on the bytes' view."""
+    (head, tail), (before, after) = ends, members
+    if view[: len(head)] != head:
+        return False
+    keys = _property_keys(features)
+    types = {key: _column_type(features, key) for key in keys or ()}
+    schema = _schema(types, digest, keys, {**before, **after})
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "wb") as handle, pa.ipc.new_file(handle, table.schema) as writer:
-            writer.write_table(table, max_chunksize=1 << 20)
+        with os.fdopen(fd, "wb") as handle, pa.ipc.new_file(handle, schema) as writer:
+            position = len(head)
+            for first in range(0, max(len(features), 1), _BATCH):  # empty: one empty batch
+                batch = features[first : first + _BATCH]
+                starts = np.empty(len(batch), dtype=np.int64)
+                lengths = np.empty(len(batch), dtype=np.int64)
+                for i, feature in enumerate(batch):  # one serialisation alive at a time
+                    encoded = orjson.dumps(feature)
+                    if view[position : position + len(encoded)] != encoded:
+                        raise _NotStored
+                    starts[i], lengths[i] = position, len(encoded)
+                    position += len(encoded) + 1
+                if not batch:
+                    position += 1  # no feature, so no separator was counted past the "["
+                writer.write_batch(_batch(schema, batch, starts, starts + lengths, types))
+                if consume:
+                    features[first : first + len(batch)] = [None] * len(batch)
+                if done is not None:
+                    done(position)
+            end = position - 1  # where the features array closes
+            if bytes(view[end:]).rstrip(b"\n") != tail:
+                raise _NotStored
         os.replace(tmp, target)
+    except (_NotStored, pa.ArrowException, OverflowError, ValueError, TypeError):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        return False  # not the stored form, or a value Arrow cannot hold: the file is parsed
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    return True
+
+
+class _NotStored(Exception):
+    """The bytes are not the collection's stored form."""
+
+
+def _schema(
+    types: dict[str, tuple[pa.DataType, bool]],
+    digest: str,
+    keys: list[str] | None,
+    members: dict[str, Any],
+) -> pa.Schema:
+    """The copy's columns, and what it is of (its digest, keys and the collection's members)."""
+    fields = [pa.field(name, pa.int64()) for name in ("start", "stop")]
+    fields += [pa.field(name, pa.float64()) for name in _BOUNDS]
+    fields += [pa.field("geometry", pa.bool_()), pa.field("kind", pa.string())]
+    fields += [
+        pa.field(_PREFIX + key, kind, metadata=_JSON if is_json else None)
+        for key, (kind, is_json) in types.items()
+    ]
+    return pa.schema(
+        fields,
+        metadata={
+            _FORMAT_KEY: _FORMAT,
+            _DIGEST_KEY: digest.encode(),
+            _KEYS_KEY: orjson.dumps(keys),
+            _MEMBERS_KEY: orjson.dumps(members),
+        },
+    )
+
+
+def _property_keys(features: list[dict[str, Any]]) -> list[str] | None:
+    """Every property key of the features, sorted; None when there are more than MAX_KEYS."""
+    found: set[str] = set()
+    for first in range(0, len(features), _BATCH):
+        found.update(*((f.get("properties") or {}) for f in features[first : first + _BATCH]))
+        if len(found) > MAX_KEYS:
+            return None
+    return sorted(found)
+
+
+def _column_type(features: list[dict[str, Any]], key: str) -> tuple[pa.DataType, bool]:
+    """A property's column type, and whether it is kept as JSON text (values of mixed types)."""
+    kinds = {type((f.get("properties") or {}).get(key)) for f in features} - {type(None)}
+    if not kinds:
+        return pa.null(), False
+    if len(kinds) == 1:
+        scalar = {str: pa.string(), bool: pa.bool_(), int: pa.int64(), float: pa.float64()}
+        kind = scalar.get(next(iter(kinds)))
+        if kind is not None:
+            return kind, False
+    return pa.string(), True
+
+
+def _batch(
+    schema: pa.Schema,
+    batch: list[dict[str, Any]],
+    starts: np.ndarray,
+    stops: np.ndarray,
+    types: dict[str, tuple[pa.DataType, bool]],
+) -> pa.RecordBatch:
+    """One batch of features as columns."""
+    geometries = [f.get("geometry") for f in batch]
+    arrays = [pa.array(starts, pa.int64()), pa.array(stops, pa.int64())]
+    arrays += [pa.array(column, pa.float64()) for column in bounds_of(batch).T]
+    arrays.append(pa.array([bool(g) for g in geometries], pa.bool_()))
+    arrays.append(pa.array([g.get("type") if isinstance(g, dict) else None for g in geometries]))
+    props = [f.get("properties") or {} for f in batch]
+    for key, (kind, is_json) in types.items():
+        values = list(map(dict.get, props, itertools.repeat(key)))
+        if is_json:
+            values = [None if v is None else orjson.dumps(v).decode() for v in values]
+        arrays.append(pa.array(values, kind))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
 @dataclass(frozen=True)
@@ -203,7 +275,8 @@ class Columns:
     located: np.ndarray
     """Whether each feature has a geometry (a non-empty ``geometry`` member)."""
     keys: tuple[str, ...] | None
-    """Every property key that occurs, in order of first use (None: too many to keep)."""
+    """Every property key that occurs, sorted (None: too many to keep)."""
+    _coded: dict[str, tuple[np.ndarray, list[Any]]] = field(default_factory=dict, repr=False)
 
     def has(self, key: str) -> bool:
         """True when some feature has the property ``key`` (None when not known)."""
@@ -265,12 +338,19 @@ class Columns:
             return np.zeros(rows, dtype=np.int64), [None]
         if self._is_json(key):
             return None
-        encoded = self.table.column(_PREFIX + key).combine_chunks()
-        if not pa.types.is_dictionary(encoded.type):
-            encoded = encoded.dictionary_encode()
-        values = encoded.dictionary.to_pylist()
-        codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
-        return codes.astype(np.int64, copy=False), [*values, None]
+        return self.coded(_PREFIX + key)
+
+    def coded(self, column: str) -> tuple[np.ndarray, list[Any]]:
+        """A column as codes into its distinct values (null: the last, None); kept once made."""
+        found = self._coded.get(column)
+        if found is None:
+            encoded = self.table.column(column).combine_chunks()
+            if not pa.types.is_dictionary(encoded.type):
+                encoded = encoded.dictionary_encode()
+            values = encoded.dictionary.to_pylist()
+            codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
+            found = self._coded[column] = (codes.astype(np.int64, copy=False), [*values, None])
+        return found
 
     def named(self, key: str, text: str) -> np.ndarray | None:
         """Positions of the features that may be named ``text`` by their property ``key``.
@@ -412,21 +492,15 @@ class Picked(_Features):
 def geometry_kinds(features: Sequence[dict[str, Any]]) -> set[str | None] | None:
     """The geometry types of lazily read features, from their column copy (None: not lazy)."""
     if isinstance(features, LazyFeatures):
-        table, rows = features.columns.table, None
+        columns, rows = features.columns, None
     elif isinstance(features, Picked):
-        table, rows = features.source.columns.table, np.asarray(features.indices, dtype=np.int64)
+        columns, rows = features.source.columns, np.asarray(features.indices, dtype=np.int64)
     else:
         return None
-    column = table.column("kind").combine_chunks()
-    valid = np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    codes = column.indices.fill_null(0).to_numpy(zero_copy_only=False)
+    codes, names = columns.coded("kind")
     if rows is not None:
-        codes, valid = codes[rows], valid[rows]
-    names = column.dictionary.to_pylist()
-    found: set[str | None] = {names[c] for c in np.unique(codes[valid]).tolist()}
-    if not valid.all():
-        found.add(None)
-    return found
+        codes = codes[rows]
+    return {names[c] for c in np.unique(codes).tolist()}
 
 
 def columns_of(features: Sequence[dict[str, Any]]) -> Columns | None:

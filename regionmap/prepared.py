@@ -21,18 +21,19 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import mmap
 import os
 import stat
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 import pyarrow as pa
 
-from regionmap.columnar import LazyFeatures, build_columns, columns_for, read_columns, write_columns
+from regionmap.columnar import LazyFeatures, build_columns, columns_for, read_columns
 from regionmap.geojson import Limits, ReadResult, read_geojson
 from regionmap.problems import Problem
 
@@ -184,9 +185,7 @@ def _from_columns(path: Path, raw: bytes, digest: str) -> Any:
     features = collection.get("features") if isinstance(collection, dict) else None
     if isinstance(features, list) and len(features) >= RECORD_MIN_FEATURES:
         with contextlib.suppress(Exception):  # the copy is an optimisation, never a failure
-            table = build_columns(raw, collection, digest)
-            if table is not None:
-                write_columns(columns_for(path), table)
+            build_columns(raw, collection, digest, columns_for(path))
     return collection
 
 
@@ -201,33 +200,49 @@ def _write_record(
     prepared = _record(path, result, limits, before)
     if prepared is None:
         return None
-    record, table = prepared
-    write_record(path, record, table)
-    return str(record["sha256"])
+    write_record(path, prepared[0])
+    return str(prepared[0]["sha256"])
 
 
 def _record(
-    path: Path, result: ReadResult, limits: Limits, before: tuple[int, int, int, int]
-) -> tuple[dict[str, Any], pa.Table | None] | None:
-    """The record of a check that changed nothing and its column copy, or None.
+    path: Path,
+    result: ReadResult,
+    limits: Limits,
+    before: tuple[int, int, int, int],
+    *,
+    columns: Path | None = None,
+) -> tuple[dict[str, Any], Path | None] | None:
+    """The record of a check that changed nothing, and where its column copy went; or None.
 
     None when the file is not the checked collection's stored form (a hand-edited file), or
-    changed meanwhile.
+    changed meanwhile. The column copy is written to ``columns`` (default: beside the file);
+    building it compares every byte of the file with the collection's serialisation, and
+    without a copy the two are compared whole. With ``columns`` given, the features are
+    dropped as they are written (the caller keeps only the record).
     """
     assert result.collection is not None
-    raw = path.read_bytes()
-    normalised = orjson.dumps(result.collection)
-    if raw.rstrip(b"\n") != normalised or _identity(path) != before:
-        return None  # not the stored form (a hand-edited file): the full check stays the way
-    del normalised
-    digest = hashlib.sha256(raw).hexdigest()
-    table = None
-    with contextlib.suppress(Exception):
-        table = build_columns(raw, result.collection, digest)
+    target = columns or columns_for(path)
+    written = False
+    with path.open("rb") as handle, _mapped(handle) as raw:
+        digest = _sha256(raw)
+        with contextlib.suppress(Exception):
+            written = build_columns(
+                raw,
+                result.collection,
+                digest,
+                target,
+                consume=columns is not None,
+                done=lambda upto: _release(raw, upto),
+            )
+        if not written and bytes(raw).rstrip(b"\n") != orjson.dumps(result.collection):
+            return None  # not the stored form (a hand-edited file): the full check stays the way
+        size = len(raw)
+    if _identity(path) != before:
+        return None
     record = {
         "format": _FORMAT,
         "sha256": digest,
-        "size": len(raw),
+        "size": size,
         "rules": rules_digest(),
         "limits": dataclasses.asdict(limits),
         "feature_count": result.feature_count,
@@ -235,36 +250,64 @@ def _record(
         "vertex_count": result.vertex_count,
         "problems": [dataclasses.asdict(p) for p in result.problems],
     }
-    return record, table
+    return record, target if written else None
 
 
-def check_record(path: Path) -> tuple[dict[str, Any], pa.Table | None] | None:
+@contextlib.contextmanager
+def _mapped(handle: Any) -> Iterator[Any]:
+    """A file's bytes, memory-mapped (an empty file: empty bytes)."""
+    if os.fstat(handle.fileno()).st_size == 0:
+        yield b""
+        return
+    with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        yield mapped
+
+
+def _release(raw: Any, upto: int) -> None:
+    """Let the system drop the mapped pages before ``upto`` (read again if touched again)."""
+    if isinstance(raw, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+        aligned = upto - upto % mmap.PAGESIZE
+        if aligned > 0:
+            with contextlib.suppress(OSError, ValueError):
+                raw.madvise(mmap.MADV_DONTNEED, 0, aligned)
+
+
+def _sha256(raw: Any, chunk: int = 1 << 24) -> str:
+    """The SHA-256 of mapped bytes, read a chunk at a time (each chunk's pages dropped after)."""
+    digest = hashlib.sha256()
+    for start in range(0, len(raw), chunk):
+        digest.update(raw[start : start + chunk])
+        _release(raw, start + chunk)
+    return digest.hexdigest()
+
+
+def check_record(path: Path, columns: Path) -> tuple[dict[str, Any], Path | None] | None:
     """Check a GeoJSON file in full as a catalog load does; return its record, if one is due.
 
-    The record (and the column copy, when one could be built) is returned, not written:
-    ``regionmap add`` checks the file it staged while the layer's tiles are cut, and records
-    it beside the layer once the layer is in place (:func:`write_record`), so the first load
-    after an add reads the record and the columns instead of parsing a million features
-    again. Never raises (None: no record).
+    The record is returned, not written, and the column copy is written to ``columns`` (a
+    hidden file the caller renames): ``regionmap add`` checks the file it staged while the
+    layer's tiles are cut, and records it beside the layer once the layer is in place
+    (:func:`write_record`), so the first load after an add reads the record and the columns
+    instead of parsing a million features again. Never raises (None: no record).
     """
     with contextlib.suppress(Exception):
         limits = Limits()
         before = _identity(path)
         result = read_geojson(path, limits=limits, display_name=str(path))
         if result.ok and before is not None and result.feature_count >= RECORD_MIN_FEATURES:
-            return _record(path, result, limits, before)
+            return _record(path, result, limits, before, columns=columns)
     return None
 
 
-def write_record(data_path: Path, record: dict[str, Any], columns: pa.Table | None = None) -> None:
-    """Write a check record beside ``data_path``, atomically, and its column copy if given.
+def write_record(data_path: Path, record: dict[str, Any], columns: Path | None = None) -> None:
+    """Write a check record beside ``data_path``, atomically; move its column copy there first.
 
     The columns go first: a record without them is still read (its features parsed), while
-    columns without a record are never trusted.
+    columns are only ever read through a current record.
     """
     if columns is not None:
-        with contextlib.suppress(Exception):  # an optimisation, never a failure
-            write_columns(columns_for(data_path), columns)
+        with contextlib.suppress(OSError):  # an optimisation, never a failure
+            os.replace(columns, columns_for(data_path))
     _write_atomic(record_for(data_path), lambda handle: handle.write(orjson.dumps(record)))
 
 
@@ -314,7 +357,6 @@ def prepared_frame(
 
 def _write_frame(target: Path, frame: geopandas.GeoDataFrame, digest: str) -> None:
     """Write the frame as GeoParquet with the digest in its schema metadata, atomically."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pa.table(frame.to_arrow(index=False))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from pydantic import ValidationError
 
 from regionmap.catalog import META_SUFFIX, Catalog, _pydantic_problem, check_citations
 from regionmap.catalog_write import Cutter, catalog_transaction
+from regionmap.columnar import COLUMNS_SUFFIX
 from regionmap.formats import ReadOptions, read_any
 from regionmap.geojson import Limits, ReadResult
 from regionmap.mapping import LayerMapping, apply_mapping
@@ -289,7 +291,8 @@ def _add_layer(
     try:
         # orjson writes a 50 MB layer in well under a second; json.dumps takes about seven.
         # Bytes, newline included: no decoded or concatenated copies of a 160 MB text.
-        data_bytes = orjson.dumps(result.collection, option=orjson.OPT_APPEND_NEWLINE)
+        # In a list that the staging empties: once on disk, the bytes are not held any more.
+        data = [orjson.dumps(result.collection, option=orjson.OPT_APPEND_NEWLINE)]
         meta_text = yaml.safe_dump(meta_dict, sort_keys=False, allow_unicode=True)
     except (TypeError, ValueError, yaml.YAMLError) as exc:  # orjson.JSONEncodeError is one
         raise InvalidLayerError(
@@ -297,13 +300,13 @@ def _add_layer(
             [Problem(name, "write-json", f"cannot be written as JSON: {exc}.", "Report this.")],
         ) from None
     feature_count = result.feature_count
-    result.collection = None  # the features are in data_bytes: free them before tiles are cut
+    result.collection = None  # the features are in data: free them before tiles are cut
     plan = tile_plan or _TilePlan()
     cut = plan.cutter(new.id, name) if wants_tiles(feature_count, plan.choice) else None
     with catalog_transaction(folder) as writer:
         if not force:
             _refuse_existing(catalog, new.id, meta_path, labels["exists"])
-        writer.write_pair(data_path, data_bytes, meta_path, meta_text, cut=cut)
+        writer.write_pair(data_path, data, meta_path, meta_text, cut=cut)
     return AddResult(
         meta_path,
         data_path,
@@ -340,8 +343,11 @@ def _cut_and_record(
     again. It is an optimisation: a check that fails or finds anything writes none.
     """
     found: dict[str, Any] = {}
+    columns = staged.with_name(f"{staged.name}{COLUMNS_SUFFIX}")  # hidden, beside the staged file
     worker = threading.Thread(
-        target=lambda: found.update(record=check_record(staged)), name="check-record", daemon=True
+        target=lambda: found.update(record=check_record(staged, columns)),
+        name="check-record",
+        daemon=True,
     )
     worker.start()
     try:
@@ -351,13 +357,15 @@ def _cut_and_record(
                 commit_tiles()
                 worker.join()
                 if found.get("record"):
-                    record, columns = found["record"]
+                    record, written = found["record"]
                     with contextlib.suppress(OSError):
-                        write_record(target.with_suffix(".geojson"), record, columns)
+                        write_record(target.with_suffix(".geojson"), record, written)
 
             yield commit
     finally:
         worker.join()
+        with contextlib.suppress(OSError):  # not moved into place: the add failed
+            os.unlink(columns)
 
 
 def _shown(text: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -203,14 +204,28 @@ def _escaped(buf: np.ndarray, index: int) -> bool:
     return run % 2 == 1
 
 
-def parse(text: str, report: Reporter, limits: Limits, raw: bytes | None = None) -> Any:
+@dataclass(frozen=True)
+class Scan:
+    """What two scans of a file's bytes found before parsing: its nesting and longest digits."""
+
+    depth: int
+    longest_digits: int
+
+
+def scan(data: str | bytes, limits: Limits) -> Scan:
+    """Scan a file's text (or bytes, without encoding the text again) before :func:`parse`."""
+    return Scan(nesting_depth(data, limits.max_document_depth), _longest_digit_run(data))
+
+
+def parse(text: str, report: Reporter, limits: Limits, scanned: Scan | None = None) -> Any:
     """Parse JSON, reporting syntax errors with line and column, and what no reader keeps.
 
-    ``raw`` is the file's bytes, if still at hand: the nesting scan reads them without
-    encoding the text again.
+    ``scanned`` is :func:`scan` of the file's bytes, made while they were at hand (so a large
+    file's bytes need not be held while its text is parsed); by default the text is scanned.
     """
     cap = limits.max_document_depth
-    depth = nesting_depth(text if raw is None else raw, cap)
+    scanned = scanned or scan(text, limits)
+    depth = scanned.depth
     if depth > cap:
         report.add(
             "limit-depth",
@@ -250,7 +265,7 @@ def parse(text: str, report: Reporter, limits: Limits, raw: bytes | None = None)
 
     # The integer hook costs a Python call per integer; only files with a run of 19 or more
     # digits (the shortest integer that can exceed 64 bits) need it.
-    long_digits = _longest_digit_run(text if raw is None else raw) >= 19
+    long_digits = scanned.longest_digits >= 19
     hooks: dict[str, Any] = {"parse_int": integer} if long_digits else {}
     try:
         doc = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=constant, **hooks)

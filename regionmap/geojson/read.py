@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from regionmap.geojson.decode import NOTHING, decode, parse
+from regionmap.geojson.decode import NOTHING, decode, parse, scan
 from regionmap.geojson.report import Reporter
 from regionmap.geojson.rules import Limits
 from regionmap.geojson.structure import Checker
@@ -136,10 +136,11 @@ def _read(
         )
         return
     text = decode(raw, report)
-    doc = parse(text, report, limits, raw) if text is not None else NOTHING
-    del raw
+    scanned = scan(raw, limits) if text is not None else None
     # Booleans can only come from JSON true/false; without them the fast path skips a scan.
-    may_have_bools = text is not None and ("true" in text or "false" in text)
+    may_have_bools = text is not None and (b"true" in raw or b"false" in raw)
+    del raw  # the text is parsed; holding the bytes too would add their size to the peak
+    doc = parse(text, report, limits, scanned) if text is not None else NOTHING
     del text  # the parsed document is all we need; free the text of a large file
     if doc is NOTHING:
         return
