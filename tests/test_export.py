@@ -37,6 +37,7 @@ from regionmap.export import (
 )
 from regionmap.exportcmd import export_command
 from regionmap.filters import Filters
+from regionmap.htmlpack import unpack_page
 from regionmap.offline import remote_asset_urls
 from regionmap.projection import choose_projection, metres_per_degree_lon
 from regionmap.textfit import text_width, wrap
@@ -348,9 +349,10 @@ def test_failed_write_leaves_no_partial_file_and_keeps_the_old_one(catalog, tmp_
 
 def test_html_is_self_contained_with_sources_and_note(catalog, tmp_path):
     result = _export(catalog, tmp_path, "html", layers=["sites", "hostile", "countries"])
-    page = result.path.read_text("utf-8")
-    assert remote_asset_urls(page) == []
-    assert "Exported 2026-11-25" in page
+    packed = result.path.read_text("utf-8")
+    page = unpack_page(packed)  # the page with its scripts as text
+    assert remote_asset_urls(packed) == [] and remote_asset_urls(page) == []
+    assert "Exported 2026-11-25" in packed
     assert INSIDE in page and OUTSIDE not in page
     assert "Boundaries: Natural Earth (public domain), de facto" in page
     assert "<script>alert(1)" not in page

@@ -25,6 +25,7 @@ from regionmap.appmap import base_map, data_groups
 from regionmap.catalog import Catalog
 from regionmap.export import export_contents
 from regionmap.filters import HIDES, Filters
+from regionmap.htmlpack import unpack_page
 from regionmap.popups import citation_numbers
 from regionmap.table import feature_rows, rows_csv, shown_geojson
 from regionmap.view import View, ViewContents, view_contents
@@ -155,7 +156,7 @@ def test_svg_and_html_exports_hold_the_contents(view, tmp_path_factory):
     out = tmp_path_factory.mktemp("exports")
     citations = [(c.number, c.source.title) for c in contents.bibliography.citations]
     export_contents(CATALOG, contents, fmt="html", out=out / "v.html")
-    page = (out / "v.html").read_text("utf-8")
+    page = unpack_page((out / "v.html").read_text("utf-8"))  # with the map's scripts as text
     panel = page[page.index('id="rm-about"') :]
     assert [int(n) for n, _ in _CITE.findall(panel)] == [n for n, _ in citations]
     listed = html.unescape(panel)
@@ -211,4 +212,5 @@ def test_selection_travels_to_the_html_export_and_its_command(tmp_path):
     args = ["export", "--region", "japan", "--layers", "basing", "--feature=basing:jp-kadena"]
     result = CliRunner().invoke(cli, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "openPopup" in out.read_text("utf-8") and "jp-kadena" in out.read_text("utf-8")
+    page = unpack_page(out.read_text("utf-8"))
+    assert "openPopup" in page and "jp-kadena" in page

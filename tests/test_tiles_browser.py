@@ -15,6 +15,7 @@ from catalogs import PAYLOADS, tiled_crowd
 from regionmap.catalog import ROOT, Catalog
 from regionmap.export import export_view
 from regionmap.filters import Filters
+from regionmap.htmlpack import unpack_page
 
 pytestmark = pytest.mark.browser
 
@@ -75,7 +76,7 @@ def test_standalone_html_draws_tiles_offline_with_cited_escaped_popup(tiled_cata
         fmt="html",
         out=out,
     )
-    html = out.read_text(encoding="utf-8")
+    html = unpack_page(out.read_text(encoding="utf-8"))  # the page's scripts as text
     assert "rmap.tiles(" in html  # drawn from the embedded archive, not as vectors
     assert not any("tiles" in w and "zoom" in w for w in result.warnings)  # embedded whole
     with chromium_page() as page:
