@@ -121,16 +121,24 @@ def features_bbox(shown: Shown, pad: float = 0.1) -> BBox | None:
     >>> features_bbox([(layer, layer.features)]) is None
     True
     """
-    geoms = [
-        shapely.geometry.shape(f["geometry"])
-        for layer, features in shown
-        if not is_basemap(layer)
-        for f in features
-        if f.get("geometry")
-    ]
-    if not geoms:
+    boxes: list[np.ndarray] = []
+    for layer, features in shown:
+        if is_basemap(layer):
+            continue
+        behind = columns_behind(features)
+        if behind is not None:  # a big layer: its features' bounds are a column
+            boxes.append(behind[0].bounds[np.asarray(behind[1], dtype=np.int64)])
+            continue
+        geoms = [shapely.geometry.shape(f["geometry"]) for f in features if f.get("geometry")]
+        if geoms:
+            boxes.append(shapely.total_bounds(geoms)[None, :])
+    found = np.concatenate(boxes) if boxes else np.empty((0, 4))
+    found = found[~np.isnan(found).any(axis=1)]
+    if not len(found):
         return None
-    west, south, east, north = shapely.total_bounds(geoms).tolist()
+    west, south = found[:, 0].min(), found[:, 1].min()
+    east, north = found[:, 2].max(), found[:, 3].max()
+    west, south, east, north = (float(v) for v in (west, south, east, north))
     dx = max((east - west) * pad, 1.0)
     dy = max((north - south) * pad, 1.0)
     return (

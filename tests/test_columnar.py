@@ -24,7 +24,7 @@ from regionmap.geojson import read_geojson
 from regionmap.layercache import load_layer
 from regionmap.legend import legend_entries
 from regionmap.table import table_page
-from regionmap.view import View, view_contents
+from regionmap.view import View, features_bbox, view_contents
 
 WORLD = (-180.0, -85.0, 180.0, 85.0)
 JAPAN = (122.0, 24.0, 146.5, 46.0)
@@ -102,6 +102,7 @@ def _faces(folder: Path, view: View) -> dict:
         "selected": contents.selected[1] if contents.selected else None,
         "problems": [str(p) for p in layer.problems],
         "swatches": [e.area for e in legend_entries(shown, {"sites": layer.meta.style})],
+        "fit": features_bbox(shown),
     }
 
 
