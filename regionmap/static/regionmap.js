@@ -496,6 +496,7 @@
   // the data groups sent on every rerun only name them. Every string in the file (popups,
   // tooltips, labels, attribution) was escaped in Python. {url: null} drops the countries.
   var baseDocs = {};
+  var baseLoading = {};  // digest: the request under way
   var BASE_LINES = {LineString: true, MultiLineString: true};
 
   function dropBase(map, state) {
@@ -535,18 +536,24 @@
     if (!args.url) { dropBase(map, state); rmap.base(map, {}); return; }
     if (state.base && state.base.digest === args.digest) { return; }
     if (baseDocs[args.digest]) { mountBase(map, state, args.digest); return; }
-    fetch(args.url, {credentials: "same-origin"})
-      .then(function (response) {
-        if (!response.ok) { throw new Error("HTTP " + response.status); }
-        return response.json();
-      })
-      .then(function (doc) {
-        baseDocs[args.digest] = doc;
-        if (state.baseWanted === args.digest) { mountBase(map, state, args.digest); }
-      })
-      .catch(function (error) {
-        console.error("regionmap: the countries could not be loaded from " + args.url, error);
-      });
+    // One request per file, however many reruns name it before it arrives.
+    if (!baseLoading[args.digest]) {
+      baseLoading[args.digest] = fetch(args.url, {credentials: "same-origin"})
+        .then(function (response) {
+          if (!response.ok) { throw new Error("HTTP " + response.status); }
+          return response.json();
+        })
+        .then(function (doc) { baseDocs[args.digest] = doc; })
+        .catch(function (error) {
+          delete baseLoading[args.digest];  // a later rerun may try again
+          console.error("regionmap: the countries could not be loaded from " + args.url, error);
+          throw error;
+        });
+    }
+    baseLoading[args.digest].then(function () {
+      var mounted = state.base && state.base.digest === args.digest;
+      if (state.baseWanted === args.digest && !mounted) { mountBase(map, state, args.digest); }
+    }, function () {});
   };
 
   // Legend, labels, inset and keyboard, after every layer of the map has been added.
