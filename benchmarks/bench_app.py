@@ -17,7 +17,8 @@ floor's figure measured in the same run, and its target:
   its marker);
 * pan: ``panBy`` on the Japan view until the export panel shows the new frame (reference: the
   floor's toggle, a Streamlit rerun that redraws a map);
-* standalone HTML of the default layers, world and Japan (reference: the floor's page);
+* standalone HTML export of the default layers, world and Japan, as `regionmap export` writes
+  it (packed; reference: the floor's page);
 * bytes the browser receives over Streamlit's websocket per rebuild (region change, toggle,
   pan), against the floor's.
 
@@ -33,6 +34,7 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -252,29 +254,18 @@ def _pans(page, socket: _Socket, runs: int) -> tuple[list[float], list[int], boo
 
 
 def standalone_bytes(region: str) -> int:
-    """Bytes of the standalone HTML map of the default layers for a region preset."""
-    from regionmap.catalog import Catalog
-    from regionmap.citations import number_sources
-    from regionmap.regions import load_regions
-    from regionmap.render import build_map, map_html
-    from regionmap.view import order_layers, resolution_for_bbox, select_features
+    """Bytes of the standalone HTML export of the default layers for a region preset.
 
-    catalog = Catalog()
-    bbox = tuple(load_regions()[region].bbox)
-    resolution = resolution_for_bbox(bbox)
-    layers = [catalog.load(i) for i in catalog.ids()]
-    layers = order_layers([la for la in layers if la.ok and la.meta.default_visible])
-    shown, backdrops = [], {}
-    for layer in layers:
-        if layer.meta.resolutions:
-            detailed = catalog.load(layer.id, resolution=resolution)
-            shown.append((detailed, detailed.features))
-            if resolution != "110m":
-                backdrops[layer.id] = catalog.load(layer.id, resolution="110m").features
-        else:
-            shown.append((layer, select_features(layer, bbox=bbox)))
-    m = build_map(shown, bbox=bbox, bibliography=number_sources(shown), backdrops=backdrops)
-    return len(map_html(m).encode("utf-8"))
+    The file ``regionmap export --region REGION --format html`` writes: the map, its panel of
+    credits and numbered sources, packed as the export packs it (:mod:`regionmap.htmlpack`).
+    """
+    from regionmap.catalog import Catalog
+    from regionmap.export import export_view
+
+    with tempfile.TemporaryDirectory(prefix="bench-app-html-") as tmp:
+        out = Path(tmp) / f"{region}.html"
+        export_view(Catalog(), region=region, fmt="html", out=out)
+        return out.stat().st_size
 
 
 def _med(values: list[float]) -> float:
