@@ -279,23 +279,8 @@ class Columns:
     _coded: dict[str, tuple[np.ndarray, list[Any]]] = field(default_factory=dict, repr=False)
 
     def has(self, key: str) -> bool:
-        """True when some feature has the property ``key`` (None when not known)."""
+        """True when some feature has the property ``key`` (False also when keys are not kept)."""
         return self.keys is not None and key in self.keys
-
-    def values(self, key: str) -> list[Any] | None:
-        """Every feature's value of a property (None where absent), or None when not kept.
-
-        JSON-text columns come back decoded; absent keys give a column of None.
-        """
-        if self.keys is None:
-            return None
-        if key not in self.keys:
-            return [None] * self.table.num_rows
-        column = self.table.column(_PREFIX + key)
-        values = column.to_pylist()
-        if self._is_json(key):
-            return [None if v is None else orjson.loads(v) for v in values]
-        return values
 
     def distinct(self, keys: Sequence[str]) -> list[tuple[Any, ...]] | None:
         """The distinct combinations of some properties' values (None: absent), or None.
