@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 from streamlit_folium import st_folium
 
-from regionmap.appbase import BasePart, base_part, publish_base
+from regionmap.appbase import BasePart, base_part, prepared_base, publish_base
 from regionmap.appexport import ExportedFile, export_bytes, export_key
 from regionmap.appmap import base_map, data_groups, view_center, view_zoom
 from regionmap.appstatic import publish_assets
@@ -94,8 +94,12 @@ def fitted(user_dir: str | None, layer_id: str, resolution: str, bbox: tuple, st
 def countries_file(
     anchor: tuple, tiles: str | None, stamps: tuple, _shown: list, _back: dict
 ) -> BasePart:
-    """The ticked basemaps of a box as one static file (``stamps``: the basemaps' files)."""
-    return base_part(_shown, anchor=anchor, tiles=tiles, backdrops=_back)
+    """The ticked basemaps of a box as one static file (``stamps``: the basemaps' files).
+
+    Prepared once for all processes in the static folder (:func:`prepared_base`).
+    """
+    build = lambda: base_part(_shown, anchor=anchor, tiles=tiles, backdrops=_back)  # noqa: E731
+    return prepared_base(STATIC_DIR, (anchor, tiles, stamps), build)
 
 
 @st.cache_data(show_spinner=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from regionmap.appbase import KEY_PREFIX, base_lists, base_part, publish_base
+from regionmap.appbase import KEY_PREFIX, base_lists, base_part, prepared_base, publish_base
 from regionmap.appmap import base_map
 from regionmap.appstatic import ASSET_FOLDER, KEEP_FILES, publish_assets, publish_bytes
 from regionmap.catalog import Catalog
@@ -83,3 +83,30 @@ def test_the_map_scripts_point_at_published_copies_of_the_same_bytes(tmp_path):
         assert url.startswith(f"/app/static/{ASSET_FOLDER}/") and url.endswith(".js")
         published = (tmp_path / ASSET_FOLDER / url.rsplit("/", 1)[1]).read_bytes()
         assert published == base64.b64decode(before[name].split(",", 1)[1])
+
+
+def test_a_prepared_base_is_read_back_by_a_later_run_and_rebuilt_when_its_file_is_gone(tmp_path):
+    built: list[int] = []
+
+    def build():
+        built.append(1)
+        return base_part(_countries(), anchor=JAPAN)
+
+    key = (JAPAN, None, (("countries", ("countries-50m.geojson", 1, 2)),))
+    first = prepared_base(tmp_path, key, build)
+    again = prepared_base(tmp_path, key, build)
+    assert len(built) == 1, "the second run reads the prepared base"
+    assert again == first and (tmp_path / "base" / f"{first.digest}.json").is_file()
+    other = prepared_base(tmp_path, (JAPAN, "OpenStreetMap", key[2]), build)
+    assert len(built) == 2 and other.digest == first.digest  # another key is built again
+    (tmp_path / "base" / f"{first.digest}.json").unlink()  # e.g. pruned by the folder's cap
+    assert prepared_base(tmp_path, key, build) == first and len(built) == 3
+    (tmp_path / "base" / f"{first.digest}.json").write_bytes(b"{}")  # not its bytes
+    assert prepared_base(tmp_path, key, build) == first and len(built) == 4
+
+
+def test_a_folder_that_cannot_be_written_still_gives_the_base(tmp_path):
+    blocked = tmp_path / "static"
+    blocked.write_text("a file where the folder should be")
+    part = prepared_base(blocked, (JAPAN,), lambda: base_part(_countries(), anchor=JAPAN))
+    assert json.loads(part.data)["layers"]
