@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FRAME_SUFFIX",
+    "RECORD_MIN_BYTES",
     "RECORD_MIN_FEATURES",
     "RECORD_SUFFIX",
     "check_record",
@@ -57,9 +58,11 @@ __all__ = [
 RECORD_SUFFIX = ".checked.json"
 FRAME_SUFFIX = ".frame.parquet"
 _DIGEST_KEY = b"regionmap:geojson-sha256"
-#: Layers with at least this many features get a record (checking fewer takes under half a
-#: second, and the built-in catalog's files stay alone in their folder).
+#: Layers with at least this many features get a record and a column copy.
 RECORD_MIN_FEATURES = 20_000
+#: Files of at least this size get a record too (a few hundred detailed shapes, such as the
+#: 1:50m and 1:10m countries, take a quarter of a second and more to check).
+RECORD_MIN_BYTES = 1_000_000
 _FORMAT = 1
 
 
@@ -114,10 +117,15 @@ def read_prepared_digest(
     before = _identity(path)
     result = read_geojson(path, limits=limits, display_name=name)
     digest = None
-    if result.ok and before is not None and result.feature_count >= RECORD_MIN_FEATURES:
+    if result.ok and before is not None and _due(result, before):
         with contextlib.suppress(Exception):  # the record is an optimisation, never a failure
             digest = _write_record(path, result, limits, before)
     return result, digest
+
+
+def _due(result: ReadResult, before: tuple[int, int, int, int]) -> bool:
+    """Whether a checked file is big enough to be worth a record (by features or by bytes)."""
+    return result.feature_count >= RECORD_MIN_FEATURES or before[2] >= RECORD_MIN_BYTES
 
 
 def _identity(path: Path) -> tuple[int, int, int, int] | None:
@@ -225,15 +233,16 @@ def _record(
     written = False
     with path.open("rb") as handle, _mapped(handle) as raw:
         digest = _sha256(raw)
-        with contextlib.suppress(Exception):
-            written = build_columns(
-                raw,
-                result.collection,
-                digest,
-                target,
-                consume=columns is not None,
-                done=lambda upto: _release(raw, upto),
-            )
+        if result.feature_count >= RECORD_MIN_FEATURES:  # few features: no column copy
+            with contextlib.suppress(Exception):
+                written = build_columns(
+                    raw,
+                    result.collection,
+                    digest,
+                    target,
+                    consume=columns is not None,
+                    done=lambda upto: _release(raw, upto),
+                )
         if not written and bytes(raw).rstrip(b"\n") != orjson.dumps(result.collection):
             return None  # not the stored form (a hand-edited file): the full check stays the way
         size = len(raw)
@@ -294,7 +303,7 @@ def check_record(path: Path, columns: Path) -> tuple[dict[str, Any], Path | None
         limits = Limits()
         before = _identity(path)
         result = read_geojson(path, limits=limits, display_name=str(path))
-        if result.ok and before is not None and result.feature_count >= RECORD_MIN_FEATURES:
+        if result.ok and before is not None and _due(result, before):
             return _record(path, result, limits, before, columns=columns)
     return None
 
