@@ -8,6 +8,7 @@ downloads and export panel all read that one value. See ``docs/app.md``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import tempfile
 from collections.abc import Callable
@@ -98,7 +99,7 @@ def countries_file(
 
     Prepared once for all processes in the static folder (:func:`prepared_base`).
     """
-    build = lambda: base_part(_shown, anchor=anchor, tiles=tiles, backdrops=_back)  # noqa: E731
+    build = functools.partial(base_part, _shown, anchor=anchor, tiles=tiles, backdrops=_back)
     return prepared_base(STATIC_DIR, (anchor, tiles, stamps), build)
 
 

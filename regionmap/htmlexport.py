@@ -114,7 +114,6 @@ def write_html(
     alt_text: str = "",
     export_date: dt.date | None = None,
     notes: list[str] | None = None,
-    pack: bool = True,
 ) -> str:
     """Build the standalone HTML page of a view.
 
@@ -135,15 +134,13 @@ def write_html(
     notes : list of str, optional
         Receives the export's notes (e.g. a big layer's tiles thinned to fit the page); they
         are also shown in the panel.
-    pack : bool
-        Pack the page's scripts and stylesheets into one gzip payload that the page inflates
-        (:mod:`regionmap.htmlpack`): about a third of the size. The title, credits and
-        sources stay plain HTML either way.
 
     Returns
     -------
     str
         One self-contained page: no script, stylesheet or image is fetched from a network.
+        Its scripts and stylesheets are packed into one gzip payload that the page inflates
+        (:mod:`regionmap.htmlpack`); the title, credits and sources stay plain HTML.
     """
     from regionmap.alttext import html_with_label
     from regionmap.styles import catalog_styles
@@ -172,4 +169,4 @@ def write_html(
     remote = remote_asset_urls(page)
     if remote:
         raise ExportError(f"the HTML would load assets from the network: {', '.join(remote)}")
-    return pack_page(page) if pack else page
+    return pack_page(page)  # scripts and styles in one gzip payload (regionmap.htmlpack)
