@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
+import streamlit.components.v1 as components
 from streamlit.errors import StreamlitAPIException
-from streamlit_folium import st_folium
 
 from regionmap.appbase import BasePart, base_part, prepared_base, publish_base
 from regionmap.appexport import ExportedFile, export_bytes, export_key
@@ -36,6 +36,7 @@ from regionmap.filters import APPLIES, Filters
 from regionmap.formats import UPLOAD_SUFFIXES
 from regionmap.frame import MAP_RETURNED, MapFrame, format_bbox, map_frame
 from regionmap.layercache import load_layer
+from regionmap.mapcomponent import COMPONENT_DIR, group_scripts, mount_args
 from regionmap.output import DEFAULT_DPI, DPI_RANGE, PANEL_FORMATS
 from regionmap.popups import citation_numbers, display_fields, feature_name, parse_ref
 from regionmap.problems import CatalogError, InvalidLayerError
@@ -71,6 +72,8 @@ from regionmap.view import (
     view_contents,
 )
 
+#: The map: regionmap's own component (its page is regionmap/static/component/).
+MAP_COMPONENT = components.declare_component("regionmap_map", path=str(COMPONENT_DIR))
 BOUNDARIES_NOTE = "Boundaries: Natural Earth, de facto; depiction implies no endorsement."
 OFFLINE = "None (offline)"
 log = logging.getLogger("regionmap.app")
@@ -361,17 +364,7 @@ def view_area(
     )
     if static:  # the scripts from the app's server, not in every rerun's arguments
         written(lambda: publish_assets(m, STATIC_DIR, base_url))
-    out = st_folium(
-        m,
-        key="map",
-        height=560,
-        use_container_width=True,
-        returned_objects=list(MAP_RETURNED),
-        center=view_center(anchor),  # a new box moves the mounted map
-        zoom=view_zoom(anchor),
-        feature_group_to_add=groups,
-        on_change=lambda: map_reported(anchor, base_key),
-    )
+    out = show_map(m, groups, anchor, on_change=lambda: map_reported(anchor, base_key))
     reported = map_frame(out, anchor)
     # The mounted map returns its last report until it reports again: after a region
     # change that is the old region's view, which must not become the new frame.
@@ -393,6 +386,32 @@ def view_area(
     with sources:
         sources_tab(contents)
     export_panel(catalog, state, frame, contents, versions)
+
+
+def show_map(m: Any, groups: list, anchor: tuple, on_change: Callable[[], None]) -> dict | None:
+    """Draw the map component; return what the map last reported (None until it does).
+
+    The page is keyed by the base map's hash, so another online basemap mounts a new page;
+    the groups and the box's centre and zoom update the mounted one. Like ``st_folium``, the
+    report is also kept under ``st.session_state["map"]`` for ``on_change``.
+    """
+    page = mount_args(m)
+    key = f"map-{page.pop('key')}"
+
+    def reported() -> None:
+        st.session_state["map"] = st.session_state.get(key)
+        on_change()
+
+    return MAP_COMPONENT(
+        **page,
+        groups=group_scripts(groups),
+        height=560,
+        center=view_center(anchor),  # a new box moves the mounted map
+        zoom=view_zoom(anchor),
+        key=key,
+        default=None,
+        on_change=reported,
+    )
 
 
 def _seen(out: dict | None) -> tuple:

@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from browser import chromium_page, chromium_skip_reason, streamlit_server  # noqa: E402
 
 JAPAN = (122.0, 24.0, 146.5, 46.0)
-APP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+APP_FRAME = "iframe[title='app.regionmap_map']"
 FLOOR_FRAME = "iframe"
 #: Issue 15's targets: (kind, value); "x" is a ratio to the floor, "s" seconds, "MB" size.
 TARGETS = {
@@ -215,7 +215,7 @@ _VIEW = """() => { const b = map_div.getBounds(); return {
 
 
 _PAN_TIMED = """(dx) => new Promise(done => {
-  const inner = document.querySelector("iframe[title='streamlit_folium.st_folium']")
+  const inner = document.querySelector("iframe[title='app.regionmap_map']")
     .contentWindow;
   const caption = () => [...document.querySelectorAll("[data-testid=stCaptionContainer]")]
     .map(e => e.textContent).find(t => t.startsWith("Frame ")) || "";

@@ -44,7 +44,7 @@ LAYER = "events"
 #: A city to zoom to (Osaka), and the zoom.
 CITY = (34.69, 135.50, 12)
 TARGETS = {"html_mb": 15.0, "html_s": 5.0, "cold_x": 1.5, "zoom_s": 0.5}
-APP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+APP_FRAME = "iframe[title='app.regionmap_map']"
 _MAP = "window[Object.keys(window).find(k => k.startsWith('map_'))]"
 #: True when every tile of the big layer in view is painted (protomaps-leaflet calls Leaflet's
 #: ``done`` once a tile's canvas is drawn). Leaflet's own ``load`` event does not always fire at a

@@ -1,15 +1,14 @@
 """The app's map in two parts: one base map per session, and the view's layers swapped onto it.
 
 The base map holds no layer and does not depend on the region: it is the same page for every
-view (only an online tile basemap changes it), so streamlit-folium keeps the mounted
-component, and the browser its view, across pans, toggles and region changes. The app moves
-it with ``st_folium``'s ``center``/``zoom`` (:func:`view_center`, :func:`view_zoom`). Every
-layer, the countries included (fitted to the app's box, with their labels and the inset),
-is drawn from the view contents and handed to ``st_folium`` as feature groups
-(``feature_group_to_add``), which streamlit-folium swaps in place. So the map draws, with
-the same numbers in its popups, exactly what the table, the sources panel and the exports
-list.
-"""
+view (only an online tile basemap changes it), so the app's map component
+(:mod:`regionmap.mapcomponent`) keeps it mounted, and the browser its view, across pans,
+toggles and region changes. The app moves it with the component's ``center``/``zoom``
+(:func:`view_center`, :func:`view_zoom`). Every layer, the countries included (fitted to the
+app's box, with their labels and the inset), is drawn from the view contents and handed to
+the component as feature groups, which it swaps in place (only those that changed). So the
+map draws, with the same numbers in its popups, exactly what the table, the sources panel
+and the exports list."""
 
 from __future__ import annotations
 
@@ -51,8 +50,8 @@ def base_map(
 ) -> OfflineMap:
     """The app's mounted map: Leaflet, the plugins, the controls and the tiled layers; no region.
 
-    The same for every region (but the online ``tiles``), so that streamlit-folium never
-    re-creates the component when the region changes; :func:`data_groups` brings the other
+    The same for every region (but the online ``tiles``), so that the component keeps the
+    page mounted when the region changes; :func:`data_groups` brings the other
     layers. Tiled layers (big layers drawn from their PMTiles archive, read from ``sources``'
     URLs) belong to the base map: the browser draws them on every pan and zoom with no rerun,
     and they change only with the filters. Their popups cite by the numbers the data groups
@@ -75,7 +74,7 @@ def base_map(
 
 
 def view_center(bbox: BBox) -> tuple[float, float]:
-    """The (lat, lon) centre of a box, for ``st_folium``'s ``center``.
+    """The (lat, lon) centre of a box, for the map component's ``center``.
 
     Examples
     --------
@@ -129,10 +128,10 @@ rmap.base({{ this.map.get_name() }}, {{ this.config_json }});
 
 
 class _MountedMap:
-    """Stands for the map ``st_folium`` mounts: its JavaScript variable is ``map_div``."""
+    """Stands for the mounted map: its JavaScript variable is ``map_div``."""
 
     def get_name(self) -> str:
-        """The map's variable in streamlit-folium's frontend."""
+        """The map's variable in the component's page (``mapcomponent.MAP_VAR``)."""
         return "map_div"
 
 
@@ -157,13 +156,15 @@ def data_groups(
 
     The popups' shared source lists, the legend (one entry per data layer in view, with its
     count) and the Screenshot control's footer (credits and sources of this view, dated
-    ``export_date``, default today) travel in the first group, so the groups stand on their
-    own when streamlit-folium adds them to the base map, and a screenshot always carries the
-    footer of the view shown. ``styles`` are the colours and shapes of the whole catalog
-    (:func:`regionmap.styles.layer_styles`), so a layer keeps its colour when another is
-    toggled. A view without layers gets one empty group that clears the legend, the labels
-    and the inset (and holds the footer). Layers in ``tiled`` are drawn by the base map from
-    their tiles: they get no group here, only their legend entry and their popups' numbers.
+    ``export_date``, default today) travel in a last group of their own ("View"), so the
+    groups stand on their own when added to the mounted map, a screenshot always carries the
+    footer of the view shown, and a pan that changes only them leaves the layers' groups
+    unchanged (the component keeps those, :mod:`regionmap.mapcomponent`). ``styles`` are the
+    colours and shapes of the whole catalog (:func:`regionmap.styles.layer_styles`), so a
+    layer keeps its colour when another is toggled. A view without layers gets only that
+    group, which clears the legend, the labels and the inset (and holds the footer). Layers
+    in ``tiled`` are drawn by the base map from their tiles: they get no group here, only
+    their legend entry and their popups' numbers.
 
     ``base`` (the countries published as a static file, :mod:`regionmap.appbase`, and its
     URL) replaces ``basemaps``: the groups then only name the file, which the browser fetches
@@ -197,9 +198,11 @@ def data_groups(
         lists += _named(m, "RegionmapSources")
     if contents is not None:
         drawn = [(layer, features) for layer, features in contents.data_layers if features]
-    if not groups:
-        groups = [folium.FeatureGroup(name="Credits", show=True)]
-    first = groups[0]
+    # The view's furniture goes in a group of its own, last: a pan that changes only the
+    # legend's counts or the numbering leaves the layers' groups as they were, and the
+    # component (regionmap.mapcomponent) keeps them.
+    first = folium.FeatureGroup(name="View", show=True)
+    groups.append(first)
     if base is not None:
         if not lists:
             lists.append(SourceLists())
@@ -237,7 +240,7 @@ def _groups(m: folium.Map) -> list[folium.FeatureGroup]:
     for group in groups:
         for element in group._children.values():
             if hasattr(element, "map") and getattr(element, "_name", "") == "RegionmapPoints":
-                # streamlit-folium names the mounted map "map_div" in the groups it swaps in;
+                # the mounted map is "map_div" in the groups the component swaps in;
                 # the point layers must be added to that map, not to this throwaway one.
                 element.map = _MountedMap()
     return groups

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from browser import chromium_page, streamlit_server  # noqa: E402
 
-MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+MAP_IFRAME = "iframe[title='app.regionmap_map']"
 SHOTS = (
     ("app-default.png", "", (1280, 860)),
     ("app-japan.png", "?region=japan", (1280, 860)),

@@ -18,7 +18,7 @@ from regionmap.frame import format_bbox, map_frame
 
 pytestmark = pytest.mark.browser
 
-MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+MAP_IFRAME = "iframe[title='app.regionmap_map']"
 JAPAN = (122.0, 24.0, 146.5, 46.0)
 
 

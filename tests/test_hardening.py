@@ -466,7 +466,7 @@ def test_hostile_catalog_in_chromium(hostile, tmp_path):
     ):
         page.goto(url, timeout=120_000)
         handle = page.wait_for_selector(
-            "iframe[title='streamlit_folium.st_folium']", timeout=120_000
+            "iframe[title='app.regionmap_map']", timeout=120_000
         )
         handle.content_frame().wait_for_selector(".leaflet-container", timeout=60_000)
         page.get_by_text("Layer problems").first.wait_for(timeout=60_000)

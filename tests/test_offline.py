@@ -287,7 +287,7 @@ def test_st_folium_works_offline_in_chromium(tmp_path):
     ):
         requests, errors = _watch(page)
         page.goto(f"{base}/")
-        frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
+        frame = page.frame_locator("iframe[title='app.regionmap_map']")
         _check_map(frame)
     off_host = [u for u in requests if not u.startswith((base, "data:", "blob:", "about:"))]
     assert off_host == []

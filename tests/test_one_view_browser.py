@@ -25,7 +25,7 @@ from regionmap.frame import format_bbox, map_frame
 
 pytestmark = pytest.mark.browser
 
-MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+MAP_IFRAME = "iframe[title='app.regionmap_map']"
 _BOUNDS = """() => { const b = map_div.getBounds(); return {
   bounds: {_southWest: b.getSouthWest(), _northEast: b.getNorthEast()},
   center: map_div.getCenter()}; }"""

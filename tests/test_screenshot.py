@@ -31,7 +31,7 @@ from regionmap.view import View, view_contents
 
 CATALOG = Catalog()
 DAY = dt.date(2026, 12, 2)
-MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+MAP_IFRAME = "iframe[title='app.regionmap_map']"
 
 
 def _png(data: bytes) -> Image.Image:

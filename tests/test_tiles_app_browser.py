@@ -104,5 +104,5 @@ def test_zoomed_to_a_city_points_draw_from_tiles_and_open_cited_popups(tiled_app
 def _page_point(page, frame, latlon) -> tuple[float, float]:
     """Page coordinates of a map point (the map is inside the component iframe)."""
     x, y = frame.evaluate(POINT, latlon)
-    box = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']").bounding_box()
+    box = page.wait_for_selector("iframe[title='app.regionmap_map']").bounding_box()
     return box["x"] + x, box["y"] + y
