@@ -96,13 +96,18 @@ def fitted(user_dir: str | None, layer_id: str, resolution: str, bbox: tuple, st
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def countries_file(
-    anchor: tuple, tiles: str | None, stamps: tuple, _shown: list, _back: dict
+    anchor: tuple, tiles: str | None, stamps: tuple, _fit: Callable[[], tuple[list, dict]]
 ) -> BasePart:
     """The ticked basemaps of a box as one static file (``stamps``: the basemaps' files).
 
-    Prepared once for all processes in the static folder (:func:`prepared_base`).
+    Prepared once for all processes in the static folder (:func:`prepared_base`): only a
+    box seen by no process yet fits the basemaps to it (``_fit``, :func:`basemap_layers`).
     """
-    build = functools.partial(base_part, _shown, anchor=anchor, tiles=tiles, backdrops=_back)
+
+    def build() -> BasePart:
+        shown, backdrops = _fit()
+        return base_part(shown, anchor=anchor, tiles=tiles, backdrops=backdrops)
+
     return prepared_base(STATIC_DIR, (anchor, tiles, stamps), build)
 
 
@@ -249,16 +254,19 @@ def fit_to_results(catalog: Catalog, state: ViewState) -> None:
             st.session_state["_results_box"] = box
 
 
+def ticked_basemaps(layers: list[Layer], state: ViewState) -> list[Layer]:
+    """The basemap layers (the countries) ticked in the sidebar."""
+    return [la for la in layers if la.id in state.layers and is_basemap(la)]
+
+
 def basemap_layers(
-    catalog: Catalog, layers: list[Layer], stamps: dict, state: ViewState, anchor: tuple
+    catalog: Catalog, layers: list[Layer], stamps: dict, anchor: tuple
 ) -> tuple[list, dict]:
-    """The ticked basemaps fitted to the app's view, and coarse backdrops around them."""
+    """The basemaps ``layers`` fitted to the app's view, and coarse backdrops around them."""
     user_dir = catalog.spec  # a cache key only: a database URL is never shown
     resolution = resolution_for_bbox(anchor)
     shown, backdrops = [], {}
     for layer in layers:
-        if layer.id not in state.layers or not is_basemap(layer):
-            continue
         res = resolution if resolution in layer.meta.resolutions else None
         shown.append((layer, fitted(user_dir, layer.id, res, anchor, stamps[layer.id])))
         if res and res != "110m" and "110m" in layer.meta.resolutions:
@@ -304,8 +312,8 @@ def view_area(
     catalog: Catalog,
     state: ViewState,
     anchor: tuple,
-    basemaps: list,
-    backdrops: dict,
+    ticked: list[Layer],
+    fit: Callable[[], tuple[list, dict]],
     stamps: dict,
     default: ViewState,
     styles: dict,
@@ -318,7 +326,7 @@ def view_area(
     browser keeps its view; only the data groups are swapped in.
     """
     user_dir = catalog.spec  # a cache key only: a database URL is never shown
-    base_key = (anchor, tuple(la.id for la, _ in basemaps), state.basemap)
+    base_key = (anchor, tuple(la.id for la in ticked), state.basemap)
     frame = current_frame(anchor, base_key)
     selected = st.session_state.get("feature")
     view = View(
@@ -338,11 +346,12 @@ def view_area(
     base_url = st.get_option("server.baseUrlPath") or "/"
     sources = tile_sources(contents, base_url)
     base = None
-    if basemaps and static:  # else the countries travel inline, with every rerun
-        base_stamps = tuple((la.id, stamps[la.id]) for la, _ in basemaps)
-        part = countries_file(anchor, state.basemap, base_stamps, basemaps, backdrops)
+    if ticked and static:  # else the countries travel inline, with every rerun
+        base_stamps = tuple((la.id, stamps[la.id]) for la in ticked)
+        part = countries_file(anchor, state.basemap, base_stamps, fit)
         url = written(lambda: publish_base(part, STATIC_DIR, base_url))
         base = (part, url) if url else None
+    basemaps, backdrops = fit() if ticked and base is None else ([], {})
     groups = data_groups(
         contents,
         styles,
@@ -698,13 +707,8 @@ def add_layer_tab(catalog: Catalog, bbox: tuple) -> None:
             preview = preview_layer(result, upload.name)
             shown = [(preview, preview.features)]
             box = features_bbox(shown) or bbox
-            st_folium(
-                build_map(shown, bbox=box, bibliography=Bibliography()),
-                key="preview",
-                height=320,
-                use_container_width=True,
-                returned_objects=[],
-            )
+            page = mount_args(build_map(shown, bbox=box, bibliography=Bibliography()))
+            MAP_COMPONENT(**page | {"key": f"preview-{page['key']}"}, height=320, groups=[])
         with st.form("add-layer"):
             layer_id = st.text_input("Layer id (kebab-case)", value=suggest_layer_id(upload.name))
             title = st.text_input("Title")
@@ -783,10 +787,11 @@ def main() -> None:
     st.title("regionmap")
     problems_expander(layers)
     anchor = anchor_box(catalog, state, presets)
-    basemaps, backdrops = basemap_layers(catalog, ok_layers, stamps, state, anchor)
+    ticked = ticked_basemaps(ok_layers, state)
+    fit = functools.partial(basemap_layers, catalog, ticked, stamps, anchor)  # when needed
     defaults = replace(default, layers=_defaults(ok_layers))
     styles = layer_styles(ok_layers)  # as in the sidebar: toggles never recolour a layer
-    view_area(catalog, state, anchor, basemaps, backdrops, stamps, defaults, styles)
+    view_area(catalog, state, anchor, ticked, fit, stamps, defaults, styles)
     with st.expander("Add a layer"):
         add_layer_tab(catalog, anchor)
 
