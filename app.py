@@ -38,7 +38,13 @@ from regionmap.frame import MAP_RETURNED, MapFrame, format_bbox, map_frame
 from regionmap.layercache import load_layer
 from regionmap.mapcomponent import COMPONENT_DIR, group_scripts, mount_args
 from regionmap.output import DEFAULT_DPI, DPI_RANGE, PANEL_FORMATS
-from regionmap.popups import citation_numbers, display_fields, feature_name, parse_ref
+from regionmap.popups import (
+    bibliography_html,
+    citation_numbers,
+    display_fields,
+    feature_name,
+    parse_ref,
+)
 from regionmap.problems import CatalogError, InvalidLayerError
 from regionmap.regions import REGIONS_FILE, Region, load_regions
 from regionmap.render import build_map
@@ -594,8 +600,8 @@ def sources_tab(contents: ViewContents | None) -> None:
     """The numbered bibliography of the frame, each layer's licence and the boundary note."""
     st.markdown("**Sources of the features shown**")
     citations = contents.bibliography.citations if contents is not None else []
-    if citations:  # one block each: a pan redraws two elements, not one per source
-        st.markdown("\n\n".join(citation_md(c) for c in citations))
+    if citations:  # one HTML block (escaped): quicker for the browser than Markdown
+        st.html(bibliography_html(citations))
     else:
         st.caption("No features shown.")
     st.markdown("**Layers**")

@@ -301,6 +301,36 @@ def sources_html(citations: list[Citation]) -> str:
     )
 
 
+def bibliography_html(citations: list[Citation]) -> str:
+    """The numbered sources of a view as one HTML block, for the app's Sources panel.
+
+    One line per citation: ``[n] title — publisher, published. URL (accessed date)``, with
+    every text escaped and the URL a link only when it is http(s). HTML, not Markdown: the
+    browser shows a block of a hundred sources at once, where Streamlit's Markdown renderer
+    took about 0.15 s of the page's time on every rerun.
+
+    Examples
+    --------
+    >>> from regionmap.schema import Source
+    >>> source = Source(key="s", title="<T>", publisher="P", url="https://a.example/x",
+    ...                 accessed="2026-11-25", published="2020-01-02")
+    >>> print(bibliography_html([Citation(1, source, ("l",))]))  # doctest: +NORMALIZE_WHITESPACE
+    <div class="rm-bibliography"><p>[1] &lt;T&gt; — P, 2020-01-02. <a href="https://a.example/x"
+    target="_blank" rel="noopener noreferrer">https://a.example/x</a>
+    (accessed 2026-11-25)</p></div>
+    """
+    lines = []
+    for citation in citations:
+        source = citation.source
+        date = f", {escape_text(source.published)}" if source.published else ""
+        lines.append(
+            f"<p>[{citation.number}] {escape_text(source.title)} — "
+            f"{escape_text(source.publisher)}{date}. {safe_link(source.url, source.url)} "
+            f"(accessed {escape_text(source.accessed)})</p>"
+        )
+    return '<div class="rm-bibliography">' + "".join(lines) + "</div>"
+
+
 def popup_body_html(layer: Layer, feature: dict[str, Any]) -> str:
     """Return the popup without its sources: name, layer title, note and labelled fields."""
     props = feature.get("properties") or {}
