@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -61,10 +63,34 @@ def _round(geoms: np.ndarray, decimals: int) -> np.ndarray:
     return shapely.transform(geoms, lambda xy: np.round(xy, decimals))
 
 
+#: Lists of at least this many features keep their shapely geometries (:func:`_to_shapely`).
+SHAPES_MIN_FEATURES = 100
+_SHAPES_KEPT = 8
+_shapes_lock = threading.Lock()
+_shapes: OrderedDict[int, tuple[list[dict[str, Any]], int, np.ndarray]] = OrderedDict()
+
+
 def _to_shapely(features: list[dict[str, Any]]) -> np.ndarray:
-    """The features' geometries as a shapely array (None for missing geometry)."""
+    """The features' geometries as a new shapely array (None for missing geometry).
+
+    A layer's feature list is fitted to many boxes (every region of the app); the array of
+    the last few long lists is kept, by the list's identity (the entry holds the list, so
+    its id is never reused while kept) and length, so a new box only clips. Feature lists
+    are never changed in place once loaded.
+    """
+    with _shapes_lock:  # the app's sessions fit in threads of one process
+        kept = _shapes.get(id(features))
+        if kept is not None and kept[0] is features and kept[1] == len(features):
+            _shapes.move_to_end(id(features))
+            return kept[2].copy()
     texts = [json.dumps(f["geometry"]) if f.get("geometry") else None for f in features]
-    return shapely.from_geojson(texts, on_invalid="ignore")
+    geoms = shapely.from_geojson(texts, on_invalid="ignore")
+    if len(features) >= SHAPES_MIN_FEATURES:
+        with _shapes_lock:
+            _shapes[id(features)] = (features, len(features), geoms.copy())
+            while len(_shapes) > _SHAPES_KEPT:
+                _shapes.popitem(last=False)
+    return geoms
 
 
 def _rebuild(features: list[dict[str, Any]], geoms: np.ndarray) -> list[dict[str, Any]]:

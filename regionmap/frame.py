@@ -28,9 +28,9 @@ __all__ = [
 ]
 
 BBox = tuple[float, float, float, float]
-#: What the app asks ``st_folium`` to return: the clicked feature, and the view for exports.
-#: ``center`` is never in ``st_folium``'s default value, so its presence tells that the
-#: browser has reported the map's view (:func:`map_frame`).
+#: What the app's map component reports (regionmap.mapcomponent, in the shape of
+#: streamlit-folium's value): the clicked feature, and the view for exports. ``center`` is
+#: there only once the browser has reported the map's view (:func:`map_frame`).
 MAP_RETURNED = ("last_object_clicked_tooltip", "bounds", "center")
 #: Decimals kept of a reported view (about 10 m), so that float noise does not change it.
 FRAME_DECIMALS = 4
@@ -135,15 +135,15 @@ class MapFrame:
 
 
 def map_frame(returned: Mapping[str, Any] | None, fallback: BBox) -> MapFrame:
-    """Return the view the map shows, from what ``st_folium`` returned, clamped to one frame.
+    """Return the view the map shows, from what the map reported, clamped to one frame.
 
     Parameters
     ----------
     returned : mapping or None
-        ``st_folium``'s value with ``bounds`` and ``center`` among its ``returned_objects``
-        (:data:`MAP_RETURNED`): ``bounds`` is Leaflet's ``{"_southWest": {"lat", "lng"},
-        "_northEast": {...}}``. Until the browser reports, ``st_folium`` returns a default
-        without ``center`` whose ``bounds`` are the extent of the map's data, not the view.
+        The map component's value, with ``bounds`` and ``center`` (:data:`MAP_RETURNED`):
+        ``bounds`` is Leaflet's ``{"_southWest": {"lat", "lng"}, "_northEast": {...}}``.
+        Until the browser reports, it is None (or, as streamlit-folium returned, a default
+        without ``center``): the view is then unknown.
     fallback : (west, south, east, north)
         The view the app set (region preset or fitted), used when the map's view is unknown
         or cannot be one frame.

@@ -5,8 +5,8 @@ Font Awesome from CDNs; with no network the page stays blank. :class:`OfflineMap
 those links with ``data:`` URIs built from the files vendored under ``regionmap/assets/``
 (Leaflet 1.9.4 and jQuery 3.7.1, see ``assets/VERSIONS.txt`` and
 ``scripts/vendor_assets.py``), so a map renders offline both as a saved HTML file and inside
-streamlit-folium's ``st_folium`` (which turns every ``default_js``/``default_css`` entry into a
-``<script src>``/``<link href>`` and drops inline header scripts).
+a Streamlit component page such as the app's (:mod:`regionmap.mapcomponent`, which turns every
+``default_js``/``default_css`` entry into a ``<script src>``/``<link href>``).
 
 What is inlined, in load order:
 
@@ -299,8 +299,8 @@ def tile_js() -> list[tuple[str, str]]:
 class OfflineMap(folium.Map):
     """A :class:`folium.Map` whose Leaflet, jQuery and CSS are inlined as ``data:`` URIs.
 
-    Renders without network access, saved as HTML (``m.save(path)``) or shown with
-    streamlit-folium's ``st_folium``. Only Leaflet and jQuery are loaded: no Bootstrap,
+    Renders without network access, saved as HTML (``m.save(path)``) or shown with the
+    app's map component (:func:`regionmap.mapcomponent.mount_args`). Only Leaflet and jQuery are loaded: no Bootstrap,
     awesome-markers or Font Awesome. Default markers (``folium.Marker`` without ``icon``)
     use inlined images. Elements that bring their own CDN links (``folium.Icon``,
     ``RegularPolygonMarker``, ``TopoJson``, branca colormaps, most plugins) defeat the purpose;

@@ -50,8 +50,8 @@ MAX_AUTO_FIELDS = 12
 #: Shown elsewhere in the popup (or internal), never as an automatic field.
 _NOT_FIELDS = {"name", "note", "sources", "style"}
 _NAME_KEYS = ("name", "title", "NAME", "name_en", "place", "id")
-#: Marks the feature reference inside the (hidden part of the) tooltip; streamlit-folium
-#: returns the tooltip's text content when a feature is clicked.
+#: Marks the feature reference inside the (hidden part of the) tooltip; the app's map
+#: component reports the tooltip's text content when a feature is clicked.
 _REF_OPEN, _REF_CLOSE = "\u27e6", "\u27e7"
 _REF = re.compile(rf"{_REF_OPEN}([^{_REF_CLOSE}]+){_REF_CLOSE}\s*$")
 
@@ -388,8 +388,8 @@ def popup_html(layer: Layer, feature: dict[str, Any], bibliography: Bibliography
 def tooltip_html(name: str, ref: str) -> str:
     """Return a tooltip: the escaped name, plus the feature reference in a hidden span.
 
-    The hidden reference lets the app tell which feature was clicked (streamlit-folium
-    returns the tooltip's text); :func:`parse_ref` reads it back.
+    The hidden reference lets the app tell which feature was clicked (its map component
+    reports the tooltip's text); :func:`parse_ref` reads it back.
 
     Examples
     --------

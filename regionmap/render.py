@@ -15,12 +15,15 @@ fixed ``onEachFeature`` function binds them with Leaflet's ``bindPopup``/``bindT
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import folium
+import orjson
 from branca.element import Element, MacroElement
 from folium.template import Template
 from folium.utilities import JsCode
@@ -442,6 +445,11 @@ def _point_spec(
     }
 
 
+#: The inset's land outlines, by a digest of the backdrop's geometries (read-only values).
+_insets: dict[str, dict[str, Any]] = {}
+_insets_lock = threading.Lock()
+
+
 def _inset_world(shown: Shown, backdrops: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """A light outline of the land for the inset map (the coarsest basemap features given)."""
     import shapely
@@ -452,6 +460,11 @@ def _inset_world(shown: Shown, backdrops: dict[str, list[dict[str, Any]]]) -> di
         if is_basemap(layer):
             features = backdrops.get(layer.id) or list(layer_features)
             break
+    # The same world for every box: kept by the geometries' digest (a few ms to take).
+    key = hashlib.sha256(orjson.dumps([f.get("geometry") for f in features])).hexdigest()
+    found = _insets.get(key)
+    if found is not None:
+        return found
     out = []
     for feature in features:
         geometry = feature.get("geometry")
@@ -463,7 +476,12 @@ def _inset_world(shown: Shown, backdrops: dict[str, list[dict[str, Any]]]) -> di
             continue
         if not geom.is_empty:
             out.append({"type": "Feature", "properties": {}, "geometry": mapping(geom)})
-    return {"type": "FeatureCollection", "features": out}
+    world = {"type": "FeatureCollection", "features": out}
+    with _insets_lock:  # the app's sessions draw in threads of one process
+        if len(_insets) >= 4:  # a handful of basemaps at most
+            _insets.pop(next(iter(_insets)))
+        _insets[key] = world
+    return world
 
 
 def _labels(shown: Shown, styles: Mapping[str, Style], bbox: BBox) -> dict[str, list[list[Any]]]:
@@ -550,7 +568,7 @@ def build_map(
     -------
     OfflineMap
         The map (no layer control: the app's sidebar is the one layer switch). Render it
-        with :func:`map_html` or ``st_folium``.
+        with :func:`map_html` or :func:`regionmap.mapcomponent.mount_args`.
 
     Examples
     --------

@@ -36,10 +36,15 @@ def _app() -> AppTest:
 
 
 def map_args(at: AppTest, index: int = 0) -> dict:
-    """The JSON arguments of an st_folium component (0: the main map)."""
+    """The JSON arguments of a map component (0: the main map)."""
     components = at.get("component_instance")
     assert len(components) > index, "the map component is missing"
     return json.loads(components[index].proto.json_args)
+
+
+def _groups_js(args: dict) -> str:
+    """The scripts of the groups the map component swaps in (regionmap.mapcomponent)."""
+    return "".join(g["js"] for g in args.get("groups") or [])
 
 
 def _served(url: str) -> Path:
@@ -53,7 +58,7 @@ def _map_text(args: dict) -> str:
 
     The countries come from the app's static folder (regionmap.appbase), named by the groups.
     """
-    groups = args.get("feature_group") or ""
+    groups = _groups_js(args)
     files = re.findall(r'rmap\.useBase\(map_div, \{"url":"([^"]+)"', groups)
     return args["script"] + groups + "".join(_served(u).read_text("utf-8") for u in files)
 
@@ -518,8 +523,8 @@ def test_a_static_folder_that_cannot_be_written_sends_the_map_inline(monkeypatch
     at = _app().run()
     assert not at.exception, at.exception
     args = map_args(at)
-    assert "/app/static/" not in args["feature_group"]  # no file named
-    assert "Natural Earth" in args["feature_group"]  # the countries, inline
+    assert "/app/static/" not in _groups_js(args)  # no file named
+    assert "Natural Earth" in _groups_js(args)  # the countries, inline
     assert all(link.startswith("data:") for link in args["js_links"] + args["css_links"])
 
 

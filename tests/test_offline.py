@@ -22,16 +22,21 @@ from regionmap.offline import ASSET_VERSIONS, OfflineMap, offline_js_css, remote
 REPO = Path(__file__).resolve().parents[1]
 POPUP_TEXT = "Offline popup: Okinawa"
 
+# A Streamlit page that shows a plain OfflineMap with regionmap's map component, as app.py
+# does (regionmap.mapcomponent): the page's scripts and stylesheets stay data: URIs.
 _ST_APP = textwrap.dedent(
     f"""
     import folium
-    from streamlit_folium import st_folium
+    import streamlit.components.v1 as components
 
+    from regionmap.mapcomponent import COMPONENT_DIR, mount_args
     from regionmap.offline import OfflineMap
 
+    show = components.declare_component("regionmap_map", path=str(COMPONENT_DIR))
     m = OfflineMap(location=(26.21, 127.68), zoom_start=5)
     folium.Marker((26.21, 127.68), popup=folium.Popup({POPUP_TEXT!r})).add_to(m)
-    st_folium(m, key="map", height=400, returned_objects=[])
+    page = mount_args(m)
+    show(**page | {{"key": "map-" + page["key"]}}, groups=[], height=400)
     """
 )
 
@@ -200,8 +205,7 @@ def test_offline_module_does_not_import_streamlit():
     assert subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode == 0
 
 
-def test_st_folium_receives_only_data_uris(tmp_path):
-    pytest.importorskip("streamlit_folium", reason="streamlit-folium is not installed")
+def test_map_component_receives_only_data_uris(tmp_path):
     from streamlit.testing.v1 import AppTest
 
     app = tmp_path / "app.py"
@@ -274,8 +278,7 @@ def test_saved_html_works_offline_in_chromium(tmp_path):
 
 
 @pytest.mark.browser
-def test_st_folium_works_offline_in_chromium(tmp_path):
-    pytest.importorskip("streamlit_folium", reason="streamlit-folium is not installed")
+def test_map_component_works_offline_in_chromium(tmp_path):
     from browser import chromium_page, require_chromium, streamlit_server
 
     require_chromium()

@@ -19,13 +19,13 @@ import re
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from streamlit_folium import _get_feature_group_string
 
-from regionmap.appmap import base_map, data_groups
+from regionmap.appmap import data_groups
 from regionmap.catalog import Catalog
 from regionmap.export import export_contents
 from regionmap.filters import HIDES, Filters
 from regionmap.htmlpack import unpack_page
+from regionmap.mapcomponent import group_scripts
 from regionmap.popups import citation_numbers
 from regionmap.table import feature_rows, rows_csv, shown_geojson
 from regionmap.view import View, ViewContents, view_contents
@@ -85,11 +85,7 @@ def _expected(contents: ViewContents) -> dict[str, list[int]]:
 
 def _map_features(contents: ViewContents) -> dict[str, list[int]]:
     """What the app's map draws of the data layers: reference -> popup citation numbers."""
-    m = base_map()
-    m.get_root().render()
-    script = "".join(
-        _get_feature_group_string(g, m, i) for i, g in enumerate(data_groups(contents))
-    )
+    script = "".join(g["js"] for g in group_scripts(data_groups(contents)))
     return {
         json.loads(f'"{ref}"'): [int(n) for n in numbers.split(",") if n]
         for numbers, ref in _FEATURE.findall(script)
@@ -193,9 +189,7 @@ def test_agreement_filter_hides_layers_without_agreements():
 def test_selected_feature_is_opened_on_the_map(ref):
     contents = view_contents(CATALOG, View((122, 24, 146.5, 46), selected=ref))
     assert contents.selected is not None
-    script = "".join(
-        _get_feature_group_string(g, base_map(), i) for i, g in enumerate(data_groups(contents))
-    )
+    script = "".join(g["js"] for g in group_scripts(data_groups(contents)))
     assert "openPopup" in script and "jp-kadena" in script
 
 

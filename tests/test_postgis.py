@@ -272,7 +272,7 @@ def test_app_draws_a_postgis_layer(pg_url, monkeypatch, tmp_path):
     labels = [t.label for t in at.toggle] + [c.label for c in at.checkbox]
     assert any(label.endswith(("Test layer", "US states")) for label in labels), labels
     args = json.loads(at.get("component_instance")[0].proto.json_args)
-    page = args["script"] + (args.get("feature_group") or "")  # data layers: feature groups
+    page = args["script"] + "".join(g["js"] for g in args.get("groups") or [])  # data layers
     assert "沖縄" in page or "\\u6c96\\u7e04" in page
     assert not list(tmp_path.rglob("postgres*"))
 
