@@ -300,11 +300,11 @@ class OfflineMap(folium.Map):
     """A :class:`folium.Map` whose Leaflet, jQuery and CSS are inlined as ``data:`` URIs.
 
     Renders without network access, saved as HTML (``m.save(path)``) or shown with the
-    app's map component (:func:`regionmap.mapcomponent.mount_args`). Only Leaflet and jQuery are loaded: no Bootstrap,
-    awesome-markers or Font Awesome. Default markers (``folium.Marker`` without ``icon``)
-    use inlined images. Elements that bring their own CDN links (``folium.Icon``,
-    ``RegularPolygonMarker``, ``TopoJson``, branca colormaps, most plugins) defeat the purpose;
-    check rendered HTML with :func:`remote_asset_urls`.
+    app's map component (:func:`regionmap.mapcomponent.mount_args`). Only Leaflet and jQuery
+    are loaded: no Bootstrap, awesome-markers or Font Awesome. Default markers
+    (``folium.Marker`` without ``icon``) use inlined images. Elements that bring their own CDN
+    links (``folium.Icon``, ``RegularPolygonMarker``, ``TopoJson``, branca colormaps, most
+    plugins) defeat the purpose; check rendered HTML with :func:`remote_asset_urls`.
 
     Parameters
     ----------

@@ -20,7 +20,6 @@ from streamlit.testing.v1 import app_test as app_test_module
 from regionmap.catalog import ROOT, Catalog
 from regionmap.export import export_view
 from regionmap.filters import Filters
-from regionmap.frame import MAP_RETURNED
 from regionmap.offline import remote_asset_urls
 from regionmap.safe_html import escape_text
 from regionmap.view import View, view_contents
@@ -145,7 +144,7 @@ def test_app_runs_offline():
     args = map_args(at)
     _assert_offline(args)
     assert "Natural Earth" in _map_text(args)  # the countries, credited
-    assert args["returned_objects"] == list(MAP_RETURNED)
+    assert args["groups"] and all(set(g) == {"name", "key", "js"} for g in args["groups"])
     text = " ".join(m.value for m in at.caption) + " ".join(m.value for m in at.markdown)
     assert "Boundaries: Natural Earth, de facto; depiction implies no endorsement." in text
 
@@ -197,7 +196,7 @@ def test_filters_change_map_table_and_sources(user_catalog):
     assert "Kadena Air Base" in names and "Yokosuka" not in names
     table = at.dataframe[0].value
     assert list(table[table["layer"] == "Test sites"]["name"]) == ["Kadena Air Base"]
-    assert "Kadena source" in " ".join(m.value for m in at.markdown)
+    assert "Kadena source" in " ".join(h.proto.body for h in at.html)  # the Sources panel
     assert at.query_params["q"] == "kadena"
 
     at.text_input(key="q").input("").run()
@@ -481,13 +480,12 @@ def test_the_reported_frame_drives_map_table_and_sources():
     assert "Taiyuan Satellite Launch Center" in _tooltips(map_args(at))
     table = at.dataframe[0].value
     assert "Taiyuan Satellite Launch Center" in list(table["name"])
-    panel = [  # the sources tab's numbered list, one paragraph per source
-        line for m in at.markdown if m.value.startswith("\\[") for line in m.value.split("\n\n")
-    ]
+    # the sources tab's numbered list (escaped HTML), one paragraph per source
+    panel = [line for h in at.html for line in re.findall(r"<p>(\[\d+\] .*?)</p>", h.proto.body)]
     contents = view_contents(Catalog(), View((109.9, 19.5, 158.5, 49.8)))
     assert len(panel) == len(contents.bibliography.citations)
     for line, citation in zip(panel, contents.bibliography.citations, strict=True):
-        assert line.startswith(f"\\[{citation.number}\\] ")
+        assert line.startswith(f"[{citation.number}] ")
 
 
 def test_first_draw_loads_no_export_or_geopandas_code():

@@ -465,9 +465,7 @@ def test_hostile_catalog_in_chromium(hostile, tmp_path):
         chromium_page(viewport=(1200, 900)) as page,
     ):
         page.goto(url, timeout=120_000)
-        handle = page.wait_for_selector(
-            "iframe[title='app.regionmap_map']", timeout=120_000
-        )
+        handle = page.wait_for_selector("iframe[title='app.regionmap_map']", timeout=120_000)
         handle.content_frame().wait_for_selector(".leaflet-container", timeout=60_000)
         page.get_by_text("Layer problems").first.wait_for(timeout=60_000)
         text = page.inner_text("body")
