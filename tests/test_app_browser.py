@@ -193,6 +193,32 @@ def test_legend_on_the_app_map_follows_toggles(app_url):
         assert frame.evaluate("() => window.rmProbe") == "same map"
 
 
+# Marks the groups on the map (rmShownGroups: the component's groups, in order).
+_MARK_GROUPS = """() => rmShownGroups().map(l => { l.rmProbe = 'kept'; return 1; }).length"""
+_KEPT_GROUPS = """() => rmShownGroups().map(l => l.rmProbe === 'kept')"""
+
+
+def test_a_toggle_keeps_the_groups_it_did_not_change(app_url):
+    """Unticking the last data layer removes its group; the groups before it stay the same
+    Leaflet objects (the map component runs only the changed groups' scripts again)."""
+    with chromium_page(viewport=(1300, 900), timeout_ms=60_000) as page:
+        page.goto(f"{app_url}/?region=japan")
+        frame = _map_frame(page)
+        frame.wait_for_function(
+            "() => [...document.querySelectorAll('.rm-legend-entry')]"
+            ".some(e => e.textContent.includes('Test sites'))"
+        )
+        marked = frame.evaluate(_MARK_GROUPS)
+        assert marked >= 4  # the built-in data layers, "Test sites" and the view's own group
+        page.locator("[data-testid='stSidebar']").get_by_text("Test sites").click()
+        frame.wait_for_function(
+            "() => ![...document.querySelectorAll('.rm-legend-entry')]"
+            ".some(e => e.textContent.includes('Test sites'))"
+        )
+        # The layers before "Test sites" are kept; its group went, the view's group is new.
+        assert frame.evaluate(_KEPT_GROUPS) == [True] * (marked - 2) + [False]
+
+
 def test_region_change_moves_the_mounted_map(app_url):
     """Choosing a region moves the map in place: the same component, centred on the region."""
     with chromium_page(viewport=(1300, 900), timeout_ms=60_000) as page:

@@ -194,6 +194,9 @@
     render(args).catch(fail).then(drain);
   }
 
+  // The groups on the map, in order (for tests and for the browser's console).
+  window.rmShownGroups = function () { return shown.map(function (g) { return g.layer; }); };
+
   window.addEventListener("message", function (event) {
     if (event.source !== window.parent) { return; }
     var data = event.data || {};
