@@ -7,6 +7,8 @@ default.
 
 from __future__ import annotations
 
+import functools
+
 import folium
 import xyzservices.providers as xyz
 
@@ -29,6 +31,12 @@ def basemap_names() -> list[str]:
     >>> "OpenStreetMap.Mapnik" in basemap_names()
     True
     """
+    return list(_basemap_names())
+
+
+@functools.cache
+def _basemap_names() -> tuple[str, ...]:
+    """The names, looked up once per process (xyzservices' query takes about 15 ms)."""
     names = []
     for name in ONLINE_BASEMAPS:
         try:
@@ -37,7 +45,7 @@ def basemap_names() -> list[str]:
             continue
         if not provider.requires_token():
             names.append(name)
-    return names
+    return tuple(names)
 
 
 def tile_layer(name: str) -> folium.TileLayer:

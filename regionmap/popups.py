@@ -7,6 +7,7 @@ layer reaches the page unescaped.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -284,11 +285,17 @@ def citation_html(citation: Citation) -> str:
     """
     source = citation.source
     date = source.published or f"accessed {source.accessed}"
-    host = urlsplit(source.url).hostname or "link"
+    return _citation_html(citation.number, source.title, source.publisher, date, source.url)
+
+
+@functools.lru_cache(maxsize=4096)
+def _citation_html(number: int, title: str, publisher: str, date: str, url: str) -> str:
+    """:func:`citation_html` of these values (kept: every rerun lists the same sources)."""
+    host = urlsplit(url).hostname or "link"
     return (
-        f'<div class="rm-cite">[{citation.number}] {escape_text(source.title)} — '
-        f"{escape_text(source.publisher)}, {escape_text(date)}, "
-        f"{safe_link(source.url, host)}</div>"
+        f'<div class="rm-cite">[{number}] {escape_text(title)} — '
+        f"{escape_text(publisher)}, {escape_text(date)}, "
+        f"{safe_link(url, host)}</div>"
     )
 
 
@@ -319,16 +326,24 @@ def bibliography_html(citations: list[Citation]) -> str:
     target="_blank" rel="noopener noreferrer">https://a.example/x</a>
     (accessed 2026-11-25)</p></div>
     """
-    lines = []
-    for citation in citations:
-        source = citation.source
-        date = f", {escape_text(source.published)}" if source.published else ""
-        lines.append(
-            f"<p>[{citation.number}] {escape_text(source.title)} — "
-            f"{escape_text(source.publisher)}{date}. {safe_link(source.url, source.url)} "
-            f"(accessed {escape_text(source.accessed)})</p>"
-        )
+    lines = (
+        _bibliography_line(c.number, s.title, s.publisher, s.published, s.url, s.accessed)
+        for c in citations
+        for s in (c.source,)
+    )
     return '<div class="rm-bibliography">' + "".join(lines) + "</div>"
+
+
+@functools.lru_cache(maxsize=4096)
+def _bibliography_line(
+    number: int, title: str, publisher: str, published: str | None, url: str, accessed: str
+) -> str:
+    """One line of :func:`bibliography_html` (kept: every rerun lists the same sources)."""
+    date = f", {escape_text(published)}" if published else ""
+    return (
+        f"<p>[{number}] {escape_text(title)} — {escape_text(publisher)}{date}. "
+        f"{safe_link(url, url)} (accessed {escape_text(accessed)})</p>"
+    )
 
 
 def popup_body_html(layer: Layer, feature: dict[str, Any]) -> str:
