@@ -94,6 +94,17 @@ def contents_for(user_dir: str | None, key: str, stamps: tuple, _view: View) -> 
     return view_contents(open_catalog(user_dir), _view)
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def map_groups(view_key: tuple, base_key: tuple, day: Any, _build: Callable[[], list]) -> list:
+    """The view's groups as the map component's scripts (``_build``: ``data_groups``).
+
+    Kept per view, countries file (or basemap stamps) and day (the screenshot footer's
+    date), so toggling a layer back, or coming back to a region, sends the scripts of before
+    without building and rendering them again.
+    """
+    return group_scripts(_build())
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def fitted(user_dir: str | None, layer_id: str, resolution: str, bbox: tuple, stamp: tuple) -> list:
     """A layer's features clipped and simplified for a view."""
@@ -358,15 +369,23 @@ def view_area(
         url = written(lambda: publish_base(part, STATIC_DIR, base_url))
         base = (part, url) if url else None
     basemaps, backdrops = fit() if ticked and base is None else ([], {})
-    groups = data_groups(
+    build = functools.partial(
+        data_groups,
         contents,
         styles,
+        default_export_date(),
         basemaps=basemaps,
         anchor=anchor,
         tiles=state.basemap,
         backdrops=backdrops,
         tiled=frozenset(sources),
         base=base,
+    )
+    groups = map_groups(
+        (user_dir, repr(view), versions, anchor, state.basemap, repr(styles), repr(sources)),
+        (base[0].digest, base[1]) if base else tuple((la.id, stamps[la.id]) for la in ticked),
+        default_export_date(),
+        build,
     )
     # The same page for every region (the component stays); only tiled layers, drawn from
     # their archives in the browser, and their filters change it.
@@ -379,7 +398,9 @@ def view_area(
     )
     if static:  # the scripts from the app's server, not in every rerun's arguments
         written(lambda: publish_assets(m, STATIC_DIR, base_url))
-    out = show_map(m, groups, anchor, on_change=lambda: map_reported(anchor, base_key))
+    page = mount_args(m)
+    key = f"map-{page.pop('key')}"
+    out = st.session_state.get(key)  # what the map reported (None until it has)
     reported = map_frame(out, anchor)
     # The mounted map returns its last report until it reports again: after a region
     # change that is the old region's view, which must not become the new frame.
@@ -392,6 +413,9 @@ def view_area(
         st.session_state["_last_click"] = ref
         st.session_state["feature"] = ref
         rerun_view()
+    # The map's place on the page; it is drawn last, so the browser has rendered the rest of
+    # the page by the time the map's arguments arrive, and redraws the map at once.
+    slot = st.container()
     st.caption(BOUNDARIES_NOTE)
     if contents is not None:
         selected_panel(contents)
@@ -401,25 +425,29 @@ def view_area(
     with sources:
         sources_tab(contents)
     export_panel(catalog, state, frame, contents, versions)
+    with slot:
+        show_map(page, key, groups, anchor, on_change=lambda: map_reported(anchor, base_key))
 
 
-def show_map(m: Any, groups: list, anchor: tuple, on_change: Callable[[], None]) -> dict | None:
-    """Draw the map component; return what the map last reported (None until it does).
+def show_map(
+    page: dict, key: str, groups: list, anchor: tuple, on_change: Callable[[], None]
+) -> None:
+    """Draw the map component: ``page`` (``mount_args``, without its key) under ``key``, and
+    ``groups`` (``group_scripts``).
 
-    The page is keyed by the base map's hash, so another online basemap mounts a new page;
-    the groups and the box's centre and zoom update the mounted one. Like ``st_folium``, the
-    report is also kept under ``st.session_state["map"]`` for ``on_change``.
+    The key holds the base map's hash, so another online basemap mounts a new page; the
+    groups and the box's centre and zoom update the mounted one. The map's report is the
+    component's value (``st.session_state[key]``), kept also under
+    ``st.session_state["map"]`` for ``on_change``.
     """
-    page = mount_args(m)
-    key = f"map-{page.pop('key')}"
 
     def reported() -> None:
         st.session_state["map"] = st.session_state.get(key)
         on_change()
 
-    return MAP_COMPONENT(
+    MAP_COMPONENT(
         **page,
-        groups=group_scripts(groups),
+        groups=groups,
         height=560,
         center=view_center(anchor),  # a new box moves the mounted map
         zoom=view_zoom(anchor),
