@@ -149,7 +149,7 @@ def fit_to_view(
     points = np.isin(shapely.get_type_id(geoms), (0, 4))  # Point, MultiPoint
     shapes = ~points & ~shapely.is_missing(geoms)
     if shapes.any():
-        clipped = shapely.clip_by_rect(geoms[shapes], *window)
+        clipped = _clip(geoms[shapes], window)
         simple = shapely.simplify(clipped, _tolerance(bbox), preserve_topology=True)
         geoms[shapes] = _round(simple, _decimals(bbox))
     if points.any():
@@ -157,6 +157,29 @@ def fit_to_view(
         moved = np.where(inside, geoms[points], None)
         geoms[points] = _round(moved, _POINT_DECIMALS)
     return _rebuild(features, geoms)
+
+
+def _clip(geoms: np.ndarray, window: BBox) -> np.ndarray:
+    """The geometries clipped to the window.
+
+    ``clip_by_rect`` is fast, but GEOS fails on some valid shapes ("Invalid number of points
+    in LinearRing", seen with a 1:50m country and a window reaching the pole); those few are
+    cut with a full intersection instead, and kept whole if even that fails.
+    """
+    try:
+        return shapely.clip_by_rect(geoms, *window)
+    except shapely.errors.GEOSException:
+        box = shapely.box(*window)
+        out = np.empty(len(geoms), dtype=object)
+        for i, geom in enumerate(geoms):
+            try:
+                out[i] = shapely.clip_by_rect(geom, *window)
+            except shapely.errors.GEOSException:
+                try:
+                    out[i] = shapely.intersection(geom, box)
+                except shapely.errors.GEOSException:
+                    out[i] = geom
+        return out
 
 
 def _fit_points(points: list[dict[str, Any]], window: BBox) -> list[dict[str, Any] | None]:

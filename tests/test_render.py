@@ -285,6 +285,15 @@ def test_fitting_trims_coordinates_and_is_idempotent(countries):
     assert fitted[0]["properties"] is not None
 
 
+def test_fitting_a_view_up_to_the_pole_keeps_every_country(countries):
+    # GEOS's rectangle clip fails on one 1:50m shape in this window (found by hypothesis in
+    # tests/test_one_view.py): the fit cuts that shape another way instead of failing.
+    europe = (-25.0, 34.47, 45.0, 72.47)
+    fitted = fit_to_view(countries["50m"].features, europe)
+    names = {f["properties"].get("NAME") or f["properties"].get("name") for f in fitted}
+    assert {"Norway", "Iceland", "Russian Federation", "Greenland"} <= names
+
+
 def test_payload_budget(countries):
     world = len(_render([countries["110m"]]))
     japan = len(
