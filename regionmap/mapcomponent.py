@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import folium
-from branca.element import Element
+
+from regionmap.render import number_elements
 
 __all__ = ["COMPONENT_DIR", "MAP_VAR", "group_scripts", "mount_args"]
 
@@ -38,44 +39,6 @@ COMPONENT_DIR = Path(__file__).resolve().parent / "static" / "component"
 MAP_VAR = "map_div"
 _SRC_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=\"([^\"]*)\"[^>]*>\s*</script>", re.I)
 _STYLESHEET = re.compile(r"<link\b[^>]*\brel=\"stylesheet\"[^>]*\bhref=\"([^\"]*)\"[^>]*/?>", re.I)
-
-
-def _tree(root: Element) -> list[Element]:
-    """Every element below ``root`` (itself included), parents before children, once each.
-
-    Also the elements of an element's own ``header``, ``html`` and ``script`` parts (a
-    ``folium.Popup`` keeps its content there), so every id in the output is numbered.
-    """
-    found: dict[int, Element] = {}
-    stack = [root]
-    while stack:
-        element = stack.pop()
-        if id(element) not in found:
-            found[id(element)] = element
-            parts = [getattr(element, name, None) for name in ("script", "html", "header")]
-            stack.extend(p for p in parts if isinstance(p, Element))
-            stack.extend(reversed(list(element._children.values())))
-    return list(found.values())
-
-
-def _number(elements: list[Element], name: Callable[[int], str]) -> None:
-    """Give the elements ids by their place, so the same map renders the same text.
-
-    A parent names its children by their names when they were added (folium's ``Popup``
-    writes those keys into its script), so the keys follow the new names too.
-    """
-    before = {id(e): e.get_name() for e in elements}
-    for number, element in enumerate(elements):
-        element._id = name(number)
-    for element in elements:
-        children = element._children
-        if any(before.get(id(child)) == key for key, child in children.items()):
-            renamed = [
-                (child.get_name() if before.get(id(child)) == key else key, child)
-                for key, child in children.items()
-            ]
-            children.clear()
-            children.update(renamed)
 
 
 def _digest(*parts: str) -> str:
@@ -106,7 +69,7 @@ def mount_args(m: folium.Map) -> dict[str, Any]:
     >>> args["key"] == mount_args(OfflineMap())["key"]
     True
     """
-    _number(_tree(m.get_root()), lambda n: f"{n:08x}")
+    number_elements(m.get_root(), lambda n: f"{n:08x}")
     m._id = MAP_VAR.removeprefix("map_")
     root = m.get_root()
     root.render()
@@ -149,7 +112,7 @@ def group_scripts(groups: Sequence[folium.FeatureGroup]) -> list[dict[str, str]]
     for index, group in enumerate(groups):
         host = folium.Map(tiles=None)  # stands for the mounted map: its variable is map_div
         host._id = MAP_VAR.removeprefix("map_")
-        _number(_tree(group), lambda n, i=index: f"g{i}_{n}" if n else f"g{i}")
+        number_elements(group, lambda n, i=index: f"g{i}_{n}" if n else f"g{i}")
         group.add_to(host)
         group.render()
         js = host.get_root().script.render()

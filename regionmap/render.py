@@ -19,7 +19,7 @@ import hashlib
 import json
 import math
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import folium
@@ -53,7 +53,7 @@ from regionmap.styles import layer_styles, marker_svg
 from regionmap.tilemap import TileSource, spec_json, tile_citations, tile_spec
 from regionmap.view import WORLD, is_basemap
 
-__all__ = ["SEA_COLOUR", "TileCitations", "build_map", "map_html"]
+__all__ = ["SEA_COLOUR", "TileCitations", "build_map", "map_html", "number_elements"]
 
 BBox = tuple[float, float, float, float]
 Shown = list[tuple[Layer, list[dict[str, Any]]]]
@@ -676,9 +676,32 @@ def map_html(m: folium.Map) -> str:
     True
     """
     root = m.get_root()
-    for number, element in enumerate(_tree(root)):
-        element._id = f"{number:032x}"
+    number_elements(root, lambda n: f"{n:032x}")
     return root.render()
+
+
+def number_elements(root: Element, name: Callable[[int], str]) -> None:
+    """Give ``root`` and every element below it the id ``name(n)`` by its place in the tree.
+
+    folium's ids are random; numbered, the same map renders the same text. The walk takes
+    parents before children, and also the elements of an element's own ``header``, ``html``
+    and ``script`` parts (a ``folium.Popup`` keeps its content there). A parent names its
+    children by their names when they were added (a ``Popup`` writes those keys into its
+    script), so the keys follow the new names too.
+    """
+    elements = _tree(root)
+    before = {id(e): e.get_name() for e in elements}
+    for number, element in enumerate(elements):
+        element._id = name(number)
+    for element in elements:
+        children = element._children
+        if any(before.get(id(child)) == key for key, child in children.items()):
+            renamed = [
+                (child.get_name() if before.get(id(child)) == key else key, child)
+                for key, child in children.items()
+            ]
+            children.clear()
+            children.update(renamed)
 
 
 def _tree(root: Element) -> list[Element]:
@@ -689,5 +712,7 @@ def _tree(root: Element) -> list[Element]:
         element = stack.pop()
         if id(element) not in found:
             found[id(element)] = element
+            parts = [getattr(element, part, None) for part in ("script", "html", "header")]
+            stack.extend(p for p in parts if isinstance(p, Element))
             stack.extend(reversed(list(element._children.values())))
     return list(found.values())
