@@ -538,7 +538,10 @@
     if (baseDocs[args.digest]) { mountBase(map, state, args.digest); return; }
     // One request per file, however many reruns name it before it arrives.
     if (!baseLoading[args.digest]) {
-      baseLoading[args.digest] = fetch(args.url, {credentials: "same-origin"})
+      // The map component may have asked for the file already (window.rmPrefetched).
+      var early = (window.rmPrefetched || {})[args.url];
+      if (early) { delete window.rmPrefetched[args.url]; }
+      baseLoading[args.digest] = (early || fetch(args.url, {credentials: "same-origin"}))
         .then(function (response) {
           if (!response.ok) { throw new Error("HTTP " + response.status); }
           return response.json();

@@ -11,6 +11,7 @@
  *     the first whose key changed; that one and the rest are removed and their scripts run
  *     again, in order, each in a function of its own.
  *   center, zoom: where Python puts the map; applied when they change (a new region).
+ *   prefetch: URLs the groups will fetch (the countries' file), requested at once.
  *
  * The map reports its view (bounds, centre, zoom) and the tooltip of the last clicked
  * feature as soon as it stops moving. Everything shown to the user was escaped in Python;
@@ -27,6 +28,7 @@
   var clicked = null;  // the tooltip text of the last clicked feature
   var sent = null;  // the last value sent (JSON)
   var loading = {};  // script or stylesheet URL -> Promise
+  var prefetched = {};  // URLs fetched ahead (prefetch)
   var height = 0;
   var pending = null;
   var busy = false;
@@ -167,7 +169,20 @@
     schedule();  // the first report, or the new region's
   }
 
+  // Files the groups will fetch (the countries), requested before Leaflet has even loaded;
+  // rmap.useBase takes the response from here (window.rmPrefetched) instead of asking again.
+  function prefetch(urls) {
+    var early = window.rmPrefetched = window.rmPrefetched || {};
+    (urls || []).forEach(function (url) {
+      if (typeof url === "string" && !prefetched[url]) {
+        prefetched[url] = true;
+        early[url] = fetch(url, {credentials: "same-origin"});
+      }
+    });
+  }
+
   function render(args) {
+    prefetch(args.prefetch);
     if (args.height && args.height !== height) {
       height = args.height;
       post("streamlit:setFrameHeight", {height: height});
