@@ -20,10 +20,8 @@ import streamlit as st
 import streamlit.components.v1 as components
 from streamlit.errors import StreamlitAPIException
 
-from regionmap.appbase import BasePart, base_part, prepared_base, publish_base
+from regionmap.appcache import BasePart, prepared_base, prepared_map, publish_base
 from regionmap.appexport import ExportedFile, export_bytes, export_key
-from regionmap.appmap import base_map, data_groups, view_center, view_zoom
-from regionmap.appstatic import publish_assets
 from regionmap.basemaps import basemap_names
 from regionmap.catalog import Catalog, Layer
 from regionmap.choices import country_label, filter_choices
@@ -34,9 +32,9 @@ from regionmap.downloads import DOWNLOADS, download_bytes
 from regionmap.exportcmd import export_command
 from regionmap.filters import APPLIES, Filters
 from regionmap.formats import UPLOAD_SUFFIXES
-from regionmap.frame import MAP_RETURNED, MapFrame, format_bbox, map_frame
+from regionmap.frame import MAP_RETURNED, MapFrame, format_bbox, map_frame, view_center, view_zoom
 from regionmap.layercache import load_layer
-from regionmap.mapcomponent import COMPONENT_DIR, group_scripts, mount_args
+from regionmap.mapcomponent import COMPONENT_DIR, component_args
 from regionmap.output import DEFAULT_DPI, DPI_RANGE, PANEL_FORMATS
 from regionmap.popups import (
     bibliography_html,
@@ -47,7 +45,6 @@ from regionmap.popups import (
 )
 from regionmap.problems import CatalogError, InvalidLayerError
 from regionmap.regions import REGIONS_FILE, Region, load_regions
-from regionmap.render import build_map
 from regionmap.safe_html import escape_markdown as md
 from regionmap.safe_html import markdown_link
 from regionmap.state import ViewState, state_from_query, state_to_query
@@ -78,6 +75,10 @@ from regionmap.view import (
     view_contents,
 )
 
+# folium (with pandas) and the modules built on it (regionmap.appbase, appmap, appstatic,
+# render) are imported where the map is built: a view prepared by an earlier process
+# (regionmap.appcache) is drawn without them.
+
 #: The map: regionmap's own component (its page is regionmap/static/component/).
 MAP_COMPONENT = components.declare_component("regionmap_map", path=str(COMPONENT_DIR))
 BOUNDARIES_NOTE = "Boundaries: Natural Earth, de facto; depiction implies no endorsement."
@@ -102,6 +103,8 @@ def map_groups(view_key: tuple, base_key: tuple, day: Any, _build: Callable[[], 
     date), so toggling a layer back, or coming back to a region, sends the scripts of before
     without building and rendering them again.
     """
+    from regionmap.mapcomponent import group_scripts
+
     return group_scripts(_build())
 
 
@@ -122,6 +125,8 @@ def countries_file(
     """
 
     def build() -> BasePart:
+        from regionmap.appbase import base_part  # folium: only for a box never prepared
+
         shown, backdrops = _fit()
         return base_part(shown, anchor=anchor, tiles=tiles, backdrops=backdrops)
 
@@ -371,36 +376,55 @@ def view_area(
         url = written(lambda: publish_base(part, STATIC_DIR, base_url))
         base = (part, url) if url else None
     basemaps, backdrops = fit() if ticked and base is None else ([], {})
-    build = functools.partial(
-        data_groups,
-        contents,
-        styles,
-        default_export_date(),
-        basemaps=basemaps,
-        anchor=anchor,
-        tiles=state.basemap,
-        backdrops=backdrops,
-        tiled=frozenset(sources),
-        base=base,
-    )
-    groups = map_groups(
-        (user_dir, repr(view), versions, anchor, state.basemap, repr(styles), repr(sources)),
-        (base[0].digest, base[1]) if base else tuple((la.id, stamps[la.id]) for la in ticked),
-        default_export_date(),
-        build,
-    )
-    # The same page for every region (the component stays); only tiled layers, drawn from
-    # their archives in the browser, and their filters change it.
-    m = base_map(
+    groups_key = (
+        user_dir,
+        repr(view),
+        versions,
+        anchor,
         state.basemap,
-        tiled=contents.data_layers if sources and contents else None,
-        sources=sources,
-        styles=styles,
-        filters=state.filters,
+        repr(styles),
+        repr(sources),
     )
-    if static:  # the scripts from the app's server, not in every rerun's arguments
-        written(lambda: publish_assets(m, STATIC_DIR, base_url))
-    page = mount_args(m)
+    base_ref = (base[0].digest, base[1]) if base else tuple((la.id, stamps[la.id]) for la in ticked)
+    day = default_export_date()
+
+    def build_page() -> dict:
+        """The map component's page and groups (this loads folium)."""
+        from regionmap.appmap import base_map, data_groups
+        from regionmap.appstatic import publish_assets
+        from regionmap.mapcomponent import mount_args
+
+        build = functools.partial(
+            data_groups,
+            contents,
+            styles,
+            day,
+            basemaps=basemaps,
+            anchor=anchor,
+            tiles=state.basemap,
+            backdrops=backdrops,
+            tiled=frozenset(sources),
+            base=base,
+        )
+        groups = map_groups(groups_key, base_ref, day, build)
+        # The same page for every region (the component stays); only tiled layers, drawn
+        # from their archives in the browser, and their filters change it.
+        m = base_map(
+            state.basemap,
+            tiled=contents.data_layers if sources and contents else None,
+            sources=sources,
+            styles=styles,
+            filters=state.filters,
+        )
+        if static:  # the scripts from the app's server, not in every rerun's arguments
+            written(lambda: publish_assets(m, STATIC_DIR, base_url))
+        return {"page": mount_args(m), "groups": groups}
+
+    if static and st.session_state.get("_map_alone"):  # a cold start: read, if prepared
+        drawn = prepared_map(STATIC_DIR, (groups_key, base_ref, day, base_url), build_page)
+    else:
+        drawn = build_page()
+    page, groups = dict(drawn["page"]), drawn["groups"]
     key = f"map-{page.pop('key')}"
     out = st.session_state.get(key)  # what the map reported (None until it has)
     reported = map_frame(out, anchor)
@@ -429,8 +453,8 @@ def view_area(
             sources_tab(contents)
         export_panel(catalog, state, frame, contents, versions)
     with slot:
-        page["prefetch"] = [base[1]] if base else []  # the countries, fetched first
-        show_map(page, key, groups, anchor, on_change=lambda: map_reported(anchor, base_key))
+        fetch = [base[1]] if base else []  # the countries, fetched before Leaflet loads
+        show_map(page, key, groups, anchor, fetch, lambda: map_reported(anchor, base_key))
 
 
 def map_first() -> bool:
@@ -452,7 +476,12 @@ def map_first() -> bool:
 
 
 def show_map(
-    page: dict, key: str, groups: list, anchor: tuple, on_change: Callable[[], None]
+    page: dict,
+    key: str,
+    groups: list,
+    anchor: tuple,
+    prefetch: list[str],
+    on_change: Callable[[], None],
 ) -> None:
     """Draw the map component: ``page`` (``mount_args``, without its key) under ``key``, and
     ``groups`` (``group_scripts``).
@@ -468,8 +497,7 @@ def show_map(
         on_change()
 
     MAP_COMPONENT(
-        **page,
-        groups=groups,
+        **component_args(page, groups, prefetch),
         height=560,
         center=view_center(anchor),  # a new box moves the mounted map
         zoom=view_zoom(anchor),
@@ -734,6 +762,9 @@ def problems_expander(layers: list[Layer]) -> None:
 
 def add_layer_tab(catalog: Catalog, bbox: tuple) -> None:
     """Upload a GeoJSON, see the validation report and a preview, then save it."""
+    from regionmap.mapcomponent import mount_args
+    from regionmap.render import build_map
+
     cap = max_upload_mb()
     where = catalog.write_dir
     st.caption(
@@ -764,7 +795,8 @@ def add_layer_tab(catalog: Catalog, bbox: tuple) -> None:
             shown = [(preview, preview.features)]
             box = features_bbox(shown) or bbox
             page = mount_args(build_map(shown, bbox=box, bibliography=Bibliography()))
-            MAP_COMPONENT(**page | {"key": f"preview-{page['key']}"}, height=320, groups=[])
+            key = f"preview-{page['key']}"
+            MAP_COMPONENT(**component_args(page), key=key, height=320)
         with st.form("add-layer"):
             layer_id = st.text_input("Layer id (kebab-case)", value=suggest_layer_id(upload.name))
             title = st.text_input("Title")

@@ -16,21 +16,15 @@ those keys' lists numbered for that view (:func:`base_lists`).
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import hashlib
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import folium
-import orjson
 from branca.element import MacroElement
 from jinja2 import Template
 
-from regionmap.appstatic import publish_bytes, static_url
+from regionmap.appcache import BASE_FOLDER, BasePart, prepared_base, publish_base
 from regionmap.citations import Bibliography, number_sources
 from regionmap.popups import sources_html
 from regionmap.render import build_map
@@ -48,25 +42,9 @@ __all__ = [
     "publish_base",
 ]
 
-#: Where base files go inside the app's static folder (and in its URL).
-BASE_FOLDER = "base"
-#: Where the index of prepared bases goes (:func:`prepared_base`).
-INDEX_FOLDER = "base-index"
 #: The prefix of the countries' source-list keys (data layers' keys are bare numbers).
 KEY_PREFIX = "base:"
 _LINES = ("LineString", "MultiLineString")
-
-
-@dataclass(frozen=True)
-class BasePart:
-    """The countries of one box, as the JSON document the browser draws."""
-
-    data: bytes
-    """The document: the shapes by layer with their style, and the labels and inset."""
-    digest: str
-    """Its SHA-256 (hex, first 20 characters): its file name and its identity in the page."""
-    sources: Mapping[str, tuple[str, ...]]
-    """For each source-list key in the popups, the URLs of the sources it lists."""
 
 
 def base_part(
@@ -148,51 +126,6 @@ def base_lists(base: BasePart, bibliography: Bibliography) -> dict[str, str]:
         key: sources_html([by_url[url] for url in urls if url in by_url])
         for key, urls in base.sources.items()
     }
-
-
-def prepared_base(static_dir: Path, key: tuple, build: Callable[[], BasePart]) -> BasePart:
-    """A box's base as prepared by an earlier run (any process), else built and kept.
-
-    ``key`` names what the base is made of (the box, the online basemap, the basemaps'
-    file stamps); with a digest of regionmap's own code it names an index entry in the
-    static folder, ``base-index/<hash>.json``, holding the base file's digest and its source
-    lists, so that a cold start or a first visit of a region reads the file instead of
-    fitting, styling and escaping the countries again. An entry whose file is gone or does
-    not match is built again; a folder that cannot be written keeps nothing.
-    """
-    name = hashlib.sha256(repr((key, _code_digest())).encode()).hexdigest()[:24] + ".json"
-    index = static_dir / INDEX_FOLDER / name
-    with contextlib.suppress(OSError, ValueError, KeyError, TypeError, AttributeError):
-        entry = orjson.loads(index.read_bytes())
-        data = (static_dir / BASE_FOLDER / f"{entry['digest']}.json").read_bytes()
-        if hashlib.sha256(data).hexdigest()[:20] == entry["digest"]:
-            sources = {str(k): tuple(v) for k, v in entry["sources"].items()}
-            return BasePart(data, entry["digest"], sources)
-    part = build()
-    with contextlib.suppress(OSError):
-        publish_bytes(static_dir, BASE_FOLDER, f"{part.digest}.json", part.data)
-        entry_bytes = orjson.dumps({"digest": part.digest, "sources": dict(part.sources)})
-        publish_bytes(static_dir, INDEX_FOLDER, name, entry_bytes)
-    return part
-
-
-@functools.lru_cache(maxsize=1)
-def _code_digest() -> str:
-    """A digest of regionmap's code: a new version prepares its bases again."""
-    package = Path(__file__).parent
-    digest = hashlib.sha256()
-    for path in sorted([*package.rglob("*.py"), *package.glob("static/*")]):
-        if path.is_file():
-            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def publish_base(base: BasePart, static_dir: Path, base_url: str = "/") -> str:
-    """Write the base to the app's static folder (once, atomically); return its URL."""
-    name = f"{base.digest}.json"
-    publish_bytes(static_dir, BASE_FOLDER, name, base.data)
-    return static_url(BASE_FOLDER, name, base_url)
 
 
 class UseBase(MacroElement):

@@ -13,7 +13,6 @@ and the exports list."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +24,7 @@ from regionmap.appbase import BasePart, UseBase, base_lists, countries_map
 from regionmap.citations import Bibliography, number_sources
 from regionmap.credits import default_export_date
 from regionmap.filters import Filters
+from regionmap.frame import APP_MAP_SIZE, view_center, view_zoom
 from regionmap.legend import legend_entries, legend_html
 from regionmap.offline import OfflineMap
 from regionmap.render import MapLegend, ScreenshotFooter, SourceLists, TileCitations, build_map
@@ -34,10 +34,6 @@ from regionmap.tilemap import TileSource
 from regionmap.view import WORLD, BBox, Shown, ViewContents
 
 __all__ = ["APP_MAP_SIZE", "base_map", "data_groups", "view_center", "view_zoom"]
-
-#: The app map's size in pixels, as ``view_zoom`` assumes it (560 px high; the width of the
-#: main column of a wide page beside the sidebar on a laptop screen).
-APP_MAP_SIZE = (900, 560)
 
 
 def base_map(
@@ -71,44 +67,6 @@ def base_map(
         tiles=dict(sources or {}),
         filters=filters,
     )
-
-
-def view_center(bbox: BBox) -> tuple[float, float]:
-    """The (lat, lon) centre of a box, for the map component's ``center``.
-
-    Examples
-    --------
-    >>> view_center((122, 24, 146.5, 46))
-    (35.0, 134.25)
-    """
-    west, south, east, north = bbox
-    return ((south + north) / 2, (west + east) / 2)
-
-
-def _mercator_y(lat: float) -> float:
-    """Web Mercator y of a latitude, as a fraction of the world's height (0 at the equator)."""
-    lat = max(-85.0511, min(85.0511, lat))
-    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / (2 * math.pi)
-
-
-def view_zoom(bbox: BBox, size: tuple[int, int] = APP_MAP_SIZE, snap: float = 0.25) -> float:
-    """The largest Leaflet zoom (a multiple of ``snap``, at least 1) showing all of ``bbox``.
-
-    Leaflet's ``getBoundsZoom`` for a map of ``size`` pixels: at zoom z the world is
-    256·2^z pixels wide.
-
-    Examples
-    --------
-    >>> view_zoom((122, 24, 146.5, 46))
-    4.75
-    >>> view_zoom((-180, -60, 180, 84))
-    1.5
-    """
-    west, south, east, north = bbox
-    width = max(east - west, 1e-6) / 360
-    height = max(_mercator_y(north) - _mercator_y(south), 1e-6)
-    zoom = math.log2(min(size[0] / width, size[1] / height) / 256)
-    return max(1.0, math.floor(zoom / snap) * snap)
 
 
 class MapBase(MacroElement):

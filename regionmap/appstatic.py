@@ -18,8 +18,10 @@ import os
 import tempfile
 import urllib.parse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import folium
+if TYPE_CHECKING:
+    import folium
 
 __all__ = ["ASSET_FOLDER", "publish_assets", "publish_bytes", "static_url"]
 

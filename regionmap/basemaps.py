@@ -8,9 +8,12 @@ default.
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
-import folium
 import xyzservices.providers as xyz
+
+if TYPE_CHECKING:
+    import folium
 
 __all__ = ["ONLINE_BASEMAPS", "basemap_names", "tile_layer"]
 
@@ -71,6 +74,8 @@ def tile_layer(name: str) -> folium.TileLayer:
     >>> tile_layer("OpenStreetMap.Mapnik").tile_name
     'OpenStreetMap.Mapnik'
     """
+    import folium  # here: the app's sidebar lists the names without loading folium
+
     if name not in basemap_names():
         raise ValueError(f"unknown basemap {name!r}; choose one of: {', '.join(basemap_names())}")
     provider = xyz.query_name(name)

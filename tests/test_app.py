@@ -38,7 +38,12 @@ def map_args(at: AppTest, index: int = 0) -> dict:
     """The JSON arguments of a map component (0: the main map)."""
     components = at.get("component_instance")
     assert len(components) > index, "the map component is missing"
-    return json.loads(components[index].proto.json_args)
+    proto = components[index].proto
+    args = json.loads(proto.json_args)
+    for special in proto.special_args:  # the lists travel as JSON bytes (component_args)
+        if special.key == "lists":
+            args.update(json.loads(special.bytes))
+    return args
 
 
 def _groups_js(args: dict) -> str:
@@ -509,13 +514,13 @@ def test_first_draw_loads_no_export_or_geopandas_code():
 
 def test_a_static_folder_that_cannot_be_written_sends_the_map_inline(monkeypatch):
     """The countries and scripts go inline, with a log line, never a traceback."""
-    import regionmap.appbase
+    import regionmap.appcache
     import regionmap.appstatic
 
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied", "static")
 
-    monkeypatch.setattr(regionmap.appbase, "publish_bytes", refuse)
+    monkeypatch.setattr(regionmap.appcache, "publish_bytes", refuse)
     monkeypatch.setattr(regionmap.appstatic, "publish_bytes", refuse)
     monkeypatch.setattr(regionmap.appstatic, "_published", {})
     at = _app().run()

@@ -29,14 +29,14 @@ _ST_APP = textwrap.dedent(
     import folium
     import streamlit.components.v1 as components
 
-    from regionmap.mapcomponent import COMPONENT_DIR, mount_args
+    from regionmap.mapcomponent import COMPONENT_DIR, component_args, mount_args
     from regionmap.offline import OfflineMap
 
     show = components.declare_component("regionmap_map", path=str(COMPONENT_DIR))
     m = OfflineMap(location=(26.21, 127.68), zoom_start=5)
     folium.Marker((26.21, 127.68), popup=folium.Popup({POPUP_TEXT!r})).add_to(m)
     page = mount_args(m)
-    show(**page | {{"key": "map-" + page["key"]}}, groups=[], height=400)
+    show(**component_args(page), key="map-" + page["key"], height=400)
     """
 )
 
@@ -214,6 +214,8 @@ def test_map_component_receives_only_data_uris(tmp_path):
     assert not at.exception
     (component,) = at.get("component_instance")
     args = json.loads(component.proto.json_args)
+    (lists,) = [a for a in component.proto.special_args if a.key == "lists"]
+    args.update(json.loads(lists.bytes))
     links = args["js_links"] + args["css_links"]
     assert len(args["js_links"]) == 3 and len(args["css_links"]) == 1
     assert all(u.startswith("data:") for u in links)

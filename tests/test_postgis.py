@@ -271,7 +271,11 @@ def test_app_draws_a_postgis_layer(pg_url, monkeypatch, tmp_path):
     # Labels lead with the layer's legend swatch (an inline SVG image), then its title.
     labels = [t.label for t in at.toggle] + [c.label for c in at.checkbox]
     assert any(label.endswith(("Test layer", "US states")) for label in labels), labels
-    args = json.loads(at.get("component_instance")[0].proto.json_args)
+    proto = at.get("component_instance")[0].proto
+    args = json.loads(proto.json_args)
+    for special in proto.special_args:  # the lists travel as JSON bytes (component_args)
+        if special.key == "lists":
+            args.update(json.loads(special.bytes))
     page = args["script"] + "".join(g["js"] for g in args.get("groups") or [])  # data layers
     assert "沖縄" in page or "\\u6c96\\u7e04" in page
     assert not list(tmp_path.rglob("postgres*"))

@@ -12,6 +12,7 @@
  *     again, in order, each in a function of its own.
  *   center, zoom: where Python puts the map; applied when they change (a new region).
  *   prefetch: URLs the groups will fetch (the countries' file), requested at once.
+ *   (js_links, css_links, groups and prefetch arrive as one JSON document in bytes, "lists".)
  *
  * The map reports its view (bounds, centre, zoom) and the tooltip of the last clicked
  * feature as soon as it stops moving. Everything shown to the user was escaped in Python;
@@ -181,7 +182,19 @@
     });
   }
 
+  // The lists travel as one JSON document in bytes (regionmap.mapcomponent.component_args).
+  function unpack(args) {
+    var raw = args.lists;
+    if (raw && typeof raw !== "string") { raw = new TextDecoder().decode(raw); }
+    var lists = raw ? JSON.parse(raw) : {};
+    ["js_links", "css_links", "groups", "prefetch"].forEach(function (name) {
+      args[name] = lists[name] || [];
+    });
+    return args;
+  }
+
   function render(args) {
+    unpack(args);
     prefetch(args.prefetch);
     if (args.height && args.height !== height) {
       height = args.height;
