@@ -347,8 +347,11 @@ def view_area(
     this with the arguments of the last full run, so the base map is unchanged and the
     browser keeps its view; only the data groups are swapped in.
     """
-    if st.session_state.get("_rest_pending") and not st.session_state.get("_map_alone"):
-        st.rerun()  # the map has reported after drawing alone (map_first): the whole page now
+    first = st.session_state.get(FIRST_DRAW)
+    if first == "pending":  # the map reported after drawing alone (map_first): whole page now
+        st.rerun()
+    if first == "alone":
+        st.session_state[FIRST_DRAW] = "pending"
     user_dir = catalog.spec  # a cache key only: a database URL is never shown
     base_key = (anchor, tuple(la.id for la in ticked), state.basemap)
     frame = current_frame(anchor, base_key)
@@ -420,7 +423,7 @@ def view_area(
             written(lambda: publish_assets(m, STATIC_DIR, base_url))
         return {"page": mount_args(m), "groups": groups}
 
-    if static and st.session_state.get("_map_alone"):  # a cold start: read, if prepared
+    if static and first == "alone":  # a cold start: read, if prepared
         drawn = prepared_map(STATIC_DIR, (groups_key, base_ref, day, base_url), build_page)
     else:
         drawn = build_page()
@@ -442,7 +445,7 @@ def view_area(
     # The map's place on the page; it is drawn last, so the browser has rendered the rest of
     # the page by the time the map's arguments arrive, and redraws the map at once.
     slot = st.container()
-    if not st.session_state.pop("_map_alone", False):  # see map_first
+    if first != "alone":  # see map_first
         st.caption(BOUNDARIES_NOTE)
         if contents is not None:
             selected_panel(contents)
@@ -457,6 +460,11 @@ def view_area(
         show_map(page, key, groups, anchor, fetch, lambda: map_reported(anchor, base_key))
 
 
+#: Where a session's first draw stands (map_first): "alone" in the run that draws the map
+#: alone, "pending" until the map's first report reruns the whole page, then "done".
+FIRST_DRAW = "_first_draw"
+
+
 def map_first() -> bool:
     """Whether this run draws the map alone: a browser's first run of the session.
 
@@ -469,10 +477,9 @@ def map_first() -> bool:
     is no browser (``AppTest``, with no request headers) never runs the map: it gets the
     whole page at once.
     """
-    if st.session_state.get("_page_drawn") or not st.context.headers.get("user-agent"):
-        return False
-    st.session_state["_page_drawn"] = True
-    return True
+    alone = FIRST_DRAW not in st.session_state and bool(st.context.headers.get("user-agent"))
+    st.session_state[FIRST_DRAW] = "alone" if alone else "done"
+    return alone
 
 
 def show_map(
@@ -879,11 +886,7 @@ def main() -> None:
     fit = functools.partial(basemap_layers, catalog, ticked, stamps, anchor)  # when needed
     defaults = replace(default, layers=_defaults(ok_layers))
     styles = layer_styles(ok_layers)  # as in the sidebar: toggles never recolour a layer
-    alone = st.session_state["_map_alone"] = map_first()
-    if alone:  # the map's first report reruns the whole page (view_area)
-        st.session_state["_rest_pending"] = True
-    else:
-        st.session_state.pop("_rest_pending", None)
+    alone = map_first()
     view_area(catalog, state, anchor, ticked, fit, stamps, defaults, styles)
     if not alone:
         with st.expander("Add a layer"):

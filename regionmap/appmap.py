@@ -26,6 +26,7 @@ from regionmap.credits import default_export_date
 from regionmap.filters import Filters
 from regionmap.frame import APP_MAP_SIZE, view_center, view_zoom
 from regionmap.legend import legend_entries, legend_html
+from regionmap.mapcomponent import MAP_VAR
 from regionmap.offline import OfflineMap
 from regionmap.render import MapLegend, ScreenshotFooter, SourceLists, TileCitations, build_map
 from regionmap.screenshot import screenshot_footer
@@ -89,8 +90,8 @@ class _MountedMap:
     """Stands for the mounted map: its JavaScript variable is ``map_div``."""
 
     def get_name(self) -> str:
-        """The map's variable in the component's page (``mapcomponent.MAP_VAR``)."""
-        return "map_div"
+        """The map's variable in the component's page."""
+        return MAP_VAR
 
 
 def data_groups(
